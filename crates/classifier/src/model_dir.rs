@@ -1,0 +1,248 @@
+//! Model directories: `manifest.json` (format version, labels, featuriser settings, training
+//! provenance, metrics, checksum of the weights) beside `weights.safetensors`.
+
+use std::io::Write;
+use std::path::Path;
+
+use cadence_taxonomy::Label;
+use ndarray::{Array1, Array2};
+use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::features::{FeatureConfig, Featurizer};
+use crate::metrics::Evaluation;
+use crate::model::{Classifier, LinearModel};
+use crate::train::{TrainConfig, TrainingReport};
+use crate::{Error, Result};
+
+pub const FORMAT_VERSION: u32 = 1;
+pub const MANIFEST_FILE: &str = "manifest.json";
+pub const WEIGHTS_FILE: &str = "weights.safetensors";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format_version: u32,
+    /// The cadence version that wrote the model.
+    pub cadence_version: String,
+    /// Label names in the order of the weights' columns.
+    pub labels: Vec<String>,
+    pub encoder: Encoder,
+    pub weights: WeightsFile,
+    pub temperature: f32,
+    pub training: Training,
+}
+
+/// What turns a message into the vector the head reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Encoder {
+    HashedNgrams { features: FeatureConfig },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightsFile {
+    pub file: String,
+    pub sha256: String,
+}
+
+/// Where the model came from and how well it did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Training {
+    pub data: Vec<DataFile>,
+    pub config: TrainConfig,
+    pub report: TrainingReport,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_validation: Option<CrossValidation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataFile {
+    /// The path as given to `cadence train`.
+    pub path: String,
+    pub sha256: String,
+    pub examples: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrossValidation {
+    pub folds: usize,
+    pub evaluation: Evaluation,
+}
+
+/// A loaded model: the classifier and the manifest that describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedModel {
+    pub classifier: Classifier,
+    pub manifest: Manifest,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes a model directory. Each file is written to a temporary file in the directory and
+/// renamed into place, so an interrupted save never leaves a half-written file.
+pub fn save(dir: &Path, classifier: &Classifier, training: Training) -> Result<Manifest> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
+    let model = classifier.model();
+    let weights = encode_weights(model)?;
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        cadence_version: env!("CARGO_PKG_VERSION").to_owned(),
+        labels: Label::ALL.iter().map(|l| l.name().to_owned()).collect(),
+        encoder: Encoder::HashedNgrams {
+            features: classifier.featurizer().config().clone(),
+        },
+        weights: WeightsFile {
+            file: WEIGHTS_FILE.to_owned(),
+            sha256: sha256_hex(&weights),
+        },
+        temperature: model.temperature,
+        training,
+    };
+    let mut manifest_json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
+    manifest_json.push(b'\n');
+    write_atomically(&dir.join(WEIGHTS_FILE), &weights)?;
+    write_atomically(&dir.join(MANIFEST_FILE), &manifest_json)?;
+    Ok(manifest)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it to `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.as_file().sync_all().map_err(io)?;
+    file.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+fn encode_weights(model: &LinearModel) -> Result<Vec<u8>> {
+    let weight_bytes: Vec<u8> = model.weights.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let bias_bytes: Vec<u8> = model.bias.iter().flat_map(|b| b.to_le_bytes()).collect();
+    let tensors = [
+        ("bias", TensorView::new(Dtype::F32, vec![Label::COUNT], &bias_bytes)),
+        ("weight", TensorView::new(Dtype::F32, model.weights.shape().to_vec(), &weight_bytes)),
+    ];
+    let tensors = tensors
+        .into_iter()
+        .map(|(name, view)| Ok((name, view.map_err(|e| Error::Training(e.to_string()))?)))
+        .collect::<Result<Vec<_>>>()?;
+    safetensors::serialize(tensors, None).map_err(|e| Error::Training(e.to_string()))
+}
+
+/// Loads a model directory, checking everything that can be wrong with it.
+pub fn load(dir: &Path) -> Result<LoadedModel> {
+    let origin = dir.display().to_string();
+    if !dir.is_dir() {
+        return Err(Error::model(origin, "no such directory"));
+    }
+    let read = |name: &str| {
+        std::fs::read(dir.join(name)).map_err(|e| {
+            let what = if e.kind() == std::io::ErrorKind::NotFound {
+                format!("{name} is missing: is this a cadence model directory?")
+            } else {
+                format!("cannot read {name}: {e}")
+            };
+            Error::model(&origin, what)
+        })
+    };
+    let manifest = read(MANIFEST_FILE)?;
+    let manifest = parse_manifest(&manifest, &origin)?;
+    let weights = read(&manifest.weights.file)?;
+    from_parts(manifest, &weights, &origin)
+}
+
+/// Loads a model from the bytes of its two files (the built-in model lives in the binary).
+pub fn load_bytes(manifest: &[u8], weights: &[u8], origin: &str) -> Result<LoadedModel> {
+    from_parts(parse_manifest(manifest, origin)?, weights, origin)
+}
+
+fn parse_manifest(bytes: &[u8], origin: &str) -> Result<Manifest> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Error::model(origin, format!("{MANIFEST_FILE} is not valid JSON: {e}")))?;
+    let version = value.get("format_version").and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(FORMAT_VERSION)) {
+        return Err(Error::model(
+            origin,
+            format!(
+                "{MANIFEST_FILE} has format_version {}, this cadence reads version {FORMAT_VERSION}",
+                version.map_or("(none)".to_owned(), |v| v.to_string())
+            ),
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| Error::model(origin, format!("{MANIFEST_FILE} is malformed: {e}")))
+}
+
+fn from_parts(manifest: Manifest, weights: &[u8], origin: &str) -> Result<LoadedModel> {
+    let known: Vec<&str> = Label::ALL.iter().map(|l| l.name()).collect();
+    if manifest.labels != known {
+        return Err(Error::model(
+            origin,
+            format!("the model's labels are {:?}, this cadence uses {known:?}", manifest.labels),
+        ));
+    }
+    let actual = sha256_hex(weights);
+    if actual != manifest.weights.sha256 {
+        return Err(Error::model(
+            origin,
+            format!(
+                "{} has sha256 {actual} but the manifest says {}: the file is corrupt or belongs to another model",
+                manifest.weights.file, manifest.weights.sha256
+            ),
+        ));
+    }
+    if !(manifest.temperature.is_finite() && manifest.temperature > 0.0) {
+        return Err(Error::model(origin, format!("temperature {} is not a positive number", manifest.temperature)));
+    }
+    let Encoder::HashedNgrams { features } = &manifest.encoder;
+    if !(4..=26).contains(&features.hash_bits) || features.char_ngram_min == 0 || features.char_ngram_min > features.char_ngram_max {
+        return Err(Error::model(origin, format!("featuriser settings out of range: {features:?}")));
+    }
+    let featurizer = Featurizer::new(features.clone());
+    let tensors = SafeTensors::deserialize(weights)
+        .map_err(|e| Error::model(origin, format!("{} is not a safetensors file: {e}", manifest.weights.file)))?;
+    let tensor = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
+        let view = tensors
+            .tensor(name)
+            .map_err(|_| Error::model(origin, format!("{} has no tensor {name:?}", manifest.weights.file)))?;
+        if view.dtype() != Dtype::F32 || view.shape() != shape {
+            return Err(Error::model(
+                origin,
+                format!(
+                    "tensor {name:?} is {:?} {:?}, expected F32 {shape:?}",
+                    view.dtype(),
+                    view.shape()
+                ),
+            ));
+        }
+        Ok(view
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
+    };
+    let dimension = featurizer.dimension();
+    let weight = tensor("weight", &[dimension, Label::COUNT])?;
+    let bias = tensor("bias", &[Label::COUNT])?;
+    if let Some(bad) = weight.iter().chain(&bias).find(|w| !w.is_finite()) {
+        return Err(Error::model(origin, format!("the weights hold a non-finite value ({bad})")));
+    }
+    let model = LinearModel {
+        weights: Array2::from_shape_vec((dimension, Label::COUNT), weight).expect("shape checked"),
+        bias: Array1::from_vec(bias),
+        temperature: manifest.temperature,
+    };
+    Ok(LoadedModel {
+        classifier: Classifier::new(featurizer, model),
+        manifest,
+    })
+}

@@ -1,0 +1,447 @@
+//! Training: multinomial logistic regression with L2 regularisation and balanced class
+//! weights, fitted by L-BFGS, then calibrated by temperature scaling on a held-out fold.
+
+use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use cadence_taxonomy::Label;
+use ndarray::{Array1, Array2};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::calibration::fit_temperature;
+use crate::features::{FeatureConfig, Featurizer, Scratch, SparseVector};
+use crate::metrics::{Evaluation, expected_calibration_error};
+use crate::model::{Classifier, LinearModel, Scores, softmax};
+use crate::{Error, Result};
+
+/// A labelled message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Example {
+    pub text: String,
+    pub context: Option<String>,
+    pub label: Label,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Decides the calibration fold and the cross-validation folds.
+    pub seed: u64,
+    /// Strength of the L2 penalty on the weights (not the biases).
+    pub l2: f64,
+    pub max_iterations: u64,
+    /// Weigh each label's examples so that every label counts the same in the loss.
+    pub balance_classes: bool,
+    /// Share of each label held out to fit the temperature.
+    pub calibration_fraction: f64,
+    pub features: FeatureConfig,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            seed: 42,
+            l2: 1e-4,
+            max_iterations: 300,
+            balance_classes: true,
+            calibration_fraction: 0.2,
+            features: FeatureConfig::default(),
+        }
+    }
+}
+
+/// What training did, stored in the model's manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingReport {
+    pub examples: usize,
+    /// Examples per label, in [`Label::ALL`] order.
+    pub per_label: [usize; Label::COUNT],
+    pub iterations: u64,
+    pub final_loss: f64,
+    pub temperature: f32,
+    pub calibration: CalibrationReport,
+}
+
+/// Expected calibration error on the held-out calibration fold, before and after scaling.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationReport {
+    pub examples: usize,
+    pub ece_before: f64,
+    pub ece_after: f64,
+}
+
+/// Trains a classifier on `examples`.
+///
+/// The weights are first fitted on all but a stratified calibration fold, the temperature is
+/// fitted on that fold, then the weights are refitted on everything and keep the temperature.
+pub fn train(examples: &[Example], config: &TrainConfig) -> Result<(Classifier, TrainingReport)> {
+    let per_label = count_labels(examples);
+    if let Some(missing) = Label::ALL.iter().find(|l| per_label[l.index()] < 2) {
+        return Err(Error::Training(format!(
+            "the data has {} example(s) of {missing}; every label needs at least 2",
+            per_label[missing.index()]
+        )));
+    }
+    let featurizer = Featurizer::new(config.features.clone());
+    let vectors = featurize_all(&featurizer, examples);
+    let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
+
+    let held_out = stratified_folds(&labels, config.seed, FoldPlan::Fraction(config.calibration_fraction));
+    let (fit_rows, calibration_rows): (Vec<usize>, Vec<usize>) = (0..examples.len()).partition(|&i| held_out[i] == 0);
+    let partial = fit(&vectors, &labels, &fit_rows, featurizer.dimension(), config)?;
+    let logits: Vec<Scores> = calibration_rows.iter().map(|&i| partial.model.logits(&vectors[i])).collect();
+    let gold: Vec<usize> = calibration_rows.iter().map(|&i| labels[i]).collect();
+    let temperature = fit_temperature(&logits, &gold);
+    let gold_labels: Vec<Label> = gold.iter().map(|&k| Label::ALL[k]).collect();
+    let ece = |t: f32| {
+        let probabilities: Vec<Scores> = logits.iter().map(|z| softmax(*z, t)).collect();
+        expected_calibration_error(&gold_labels, &probabilities)
+    };
+    let calibration = CalibrationReport {
+        examples: calibration_rows.len(),
+        ece_before: ece(1.0),
+        ece_after: ece(temperature),
+    };
+
+    let all_rows: Vec<usize> = (0..examples.len()).collect();
+    let mut full = fit(&vectors, &labels, &all_rows, featurizer.dimension(), config)?;
+    full.model.temperature = temperature;
+    let report = TrainingReport {
+        examples: examples.len(),
+        per_label,
+        iterations: full.iterations,
+        final_loss: full.loss,
+        temperature,
+        calibration,
+    };
+    Ok((Classifier::new(featurizer, full.model), report))
+}
+
+/// Stratified k-fold cross-validation: each fold is predicted by a classifier trained (and
+/// calibrated) on the other folds; the evaluation covers every example once.
+pub fn cross_validate(examples: &[Example], config: &TrainConfig, folds: usize) -> Result<Evaluation> {
+    if folds < 2 {
+        return Err(Error::Training(format!("cross-validation needs at least 2 folds, got {folds}")));
+    }
+    let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
+    let fold_of = stratified_folds(&labels, config.seed, FoldPlan::Folds(folds));
+    let mut predictions: Vec<Scores> = vec![[0.0; Label::COUNT]; examples.len()];
+    for fold in 0..folds {
+        let (test, train_rows): (Vec<usize>, Vec<usize>) = (0..examples.len()).partition(|&i| fold_of[i] == fold);
+        let training: Vec<Example> = train_rows.iter().map(|&i| examples[i].clone()).collect();
+        let (classifier, _) = train(&training, config)?;
+        let held_out: Vec<&Example> = test.iter().map(|&i| &examples[i]).collect();
+        let scores = classifier.predict_batch(&held_out, |e| (e.text.as_str(), e.context.as_deref()));
+        for (&i, s) in test.iter().zip(scores) {
+            predictions[i] = s;
+        }
+    }
+    let gold: Vec<Label> = examples.iter().map(|e| e.label).collect();
+    Ok(Evaluation::new(&gold, &predictions))
+}
+
+fn count_labels(examples: &[Example]) -> [usize; Label::COUNT] {
+    let mut counts = [0; Label::COUNT];
+    for example in examples {
+        counts[example.label.index()] += 1;
+    }
+    counts
+}
+
+fn featurize_all(featurizer: &Featurizer, examples: &[Example]) -> Vec<SparseVector> {
+    examples
+        .par_iter()
+        .map_init(Scratch::default, |scratch, e| featurizer.featurize(&e.text, e.context.as_deref(), scratch))
+        .collect()
+}
+
+enum FoldPlan {
+    /// Fold 1 holds this share of each label, fold 0 the rest.
+    Fraction(f64),
+    /// Each label dealt round-robin into this many folds.
+    Folds(usize),
+}
+
+/// Assigns each example a fold, per label in an order shuffled by `seed`, so that every fold
+/// has each label in proportion.
+fn stratified_folds(labels: &[usize], seed: u64, plan: FoldPlan) -> Vec<usize> {
+    let mut fold = vec![0; labels.len()];
+    for label in 0..Label::COUNT {
+        let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == label).collect();
+        members.sort_by_key(|&i| xxh3_64_with_seed(&(i as u64).to_le_bytes(), seed));
+        match plan {
+            FoldPlan::Fraction(share) => {
+                let held = ((members.len() as f64 * share).round() as usize).clamp(1, members.len().saturating_sub(1));
+                for &i in &members[..held] {
+                    fold[i] = 1;
+                }
+            }
+            FoldPlan::Folds(k) => {
+                for (position, &i) in members.iter().enumerate() {
+                    fold[i] = position % k;
+                }
+            }
+        }
+    }
+    fold
+}
+
+struct Fitted {
+    model: LinearModel,
+    iterations: u64,
+    loss: f64,
+}
+
+/// Fits the weights on the rows `rows` of `vectors`, with temperature 1.
+fn fit(vectors: &[SparseVector], labels: &[usize], rows: &[usize], dimension: usize, config: &TrainConfig) -> Result<Fitted> {
+    // Only features seen in training can get a non-zero weight: optimise those alone.
+    let mut active: Vec<u32> = rows.iter().flat_map(|&i| vectors[i].indices.iter().copied()).collect();
+    active.sort_unstable();
+    active.dedup();
+    let compact: Vec<SparseVector> = rows
+        .iter()
+        .map(|&i| SparseVector {
+            indices: vectors[i]
+                .indices
+                .iter()
+                .map(|j| active.binary_search(j).expect("feature seen in training") as u32)
+                .collect(),
+            values: vectors[i].values.clone(),
+        })
+        .collect();
+    let row_labels: Vec<usize> = rows.iter().map(|&i| labels[i]).collect();
+    let mut counts = [0usize; Label::COUNT];
+    row_labels.iter().for_each(|&k| counts[k] += 1);
+    let present = counts.iter().filter(|&&c| c > 0).count() as f64;
+    let example_weights: Vec<f64> = row_labels
+        .iter()
+        .map(|&k| {
+            if config.balance_classes {
+                1.0 / (present * counts[k] as f64)
+            } else {
+                1.0 / row_labels.len() as f64
+            }
+        })
+        .collect();
+    let objective = Objective {
+        rows: &compact,
+        labels: &row_labels,
+        example_weights: &example_weights,
+        features: active.len(),
+        l2: config.l2,
+    };
+
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+        .with_tolerance_grad(1e-6)
+        .and_then(|s| s.with_tolerance_cost(1e-12))
+        .map_err(|e| Error::Training(e.to_string()))?;
+    let start = vec![0.0; objective.parameters()];
+    let result = Executor::new(objective, solver)
+        .configure(|state| state.param(start).max_iters(config.max_iterations))
+        .run()
+        .map_err(|e| Error::Training(e.to_string()))?;
+    let state = result.state();
+    let parameters = state
+        .get_best_param()
+        .ok_or_else(|| Error::Training("the optimiser returned no parameters".into()))?;
+
+    let mut weights = Array2::<f32>::zeros((dimension, Label::COUNT));
+    for (compact_index, &j) in active.iter().enumerate() {
+        for k in 0..Label::COUNT {
+            weights[[j as usize, k]] = parameters[compact_index * Label::COUNT + k] as f32;
+        }
+    }
+    let bias_start = active.len() * Label::COUNT;
+    let bias = Array1::from_iter((0..Label::COUNT).map(|k| parameters[bias_start + k] as f32));
+    Ok(Fitted {
+        model: LinearModel {
+            weights,
+            bias,
+            temperature: 1.0,
+        },
+        iterations: state.get_iter(),
+        loss: state.get_best_cost(),
+    })
+}
+
+/// Weighted cross-entropy plus `l2 / 2 * |W|^2`, over parameters laid out as the weights of
+/// each feature for each label, then the label biases.
+struct Objective<'a> {
+    rows: &'a [SparseVector],
+    labels: &'a [usize],
+    example_weights: &'a [f64],
+    features: usize,
+    l2: f64,
+}
+
+impl Objective<'_> {
+    fn parameters(&self) -> usize {
+        (self.features + 1) * Label::COUNT
+    }
+
+    /// Per example: its weighted loss and `weight * (p - onehot)`. Computed in parallel but
+    /// summed in example order, so the result does not depend on the number of threads.
+    fn residuals(&self, parameters: &[f64]) -> Vec<(f64, [f64; Label::COUNT])> {
+        let bias = &parameters[self.features * Label::COUNT..];
+        self.rows
+            .par_iter()
+            .zip(self.labels)
+            .zip(self.example_weights)
+            .map(|((x, &y), &weight)| {
+                let mut z: [f64; Label::COUNT] = std::array::from_fn(|k| bias[k]);
+                for (&j, &value) in x.indices.iter().zip(&x.values) {
+                    let row = &parameters[j as usize * Label::COUNT..][..Label::COUNT];
+                    for k in 0..Label::COUNT {
+                        z[k] += f64::from(value) * row[k];
+                    }
+                }
+                let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                let log_sum = max + z.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
+                let loss = weight * (log_sum - z[y]);
+                let residual = std::array::from_fn(|k| weight * ((z[k] - log_sum).exp() - f64::from(u8::from(k == y))));
+                (loss, residual)
+            })
+            .collect()
+    }
+
+    fn penalty(&self, parameters: &[f64]) -> f64 {
+        let weights = &parameters[..self.features * Label::COUNT];
+        0.5 * self.l2 * weights.iter().map(|w| w * w).sum::<f64>()
+    }
+}
+
+impl CostFunction for Objective<'_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, parameters: &Self::Param) -> Result<f64, argmin::core::Error> {
+        let loss: f64 = self.residuals(parameters).iter().map(|(loss, _)| loss).sum();
+        Ok(loss + self.penalty(parameters))
+    }
+}
+
+impl Gradient for Objective<'_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+
+    fn gradient(&self, parameters: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
+        let weights_len = self.features * Label::COUNT;
+        let mut gradient: Vec<f64> = parameters[..weights_len].iter().map(|w| self.l2 * w).collect();
+        gradient.resize(self.parameters(), 0.0);
+        for (x, (_, residual)) in self.rows.iter().zip(self.residuals(parameters)) {
+            for (&j, &value) in x.indices.iter().zip(&x.values) {
+                let row = &mut gradient[j as usize * Label::COUNT..][..Label::COUNT];
+                for k in 0..Label::COUNT {
+                    row[k] += f64::from(value) * residual[k];
+                }
+            }
+            for k in 0..Label::COUNT {
+                gradient[weights_len + k] += residual[k];
+            }
+        }
+        Ok(gradient)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example(text: &str, label: Label) -> Example {
+        Example {
+            text: text.to_owned(),
+            context: None,
+            label,
+        }
+    }
+
+    fn toy() -> Vec<Example> {
+        use Label::*;
+        [
+            ("heads up the deploy slipped a day, fix in review", Proactive),
+            ("merged the migration, 3 of 5 tables done, rest friday", Proactive),
+            ("fyi blocked on api keys, asked IT, eta tomorrow", Proactive),
+            ("still on it", Silent),
+            ("no update yet", Silent),
+            ("will revert", Silent),
+            ("I went ahead and signed the renewal", Overstepping),
+            ("told the client we'd give 25% off", Overstepping),
+            ("pushed the pricing change live without waiting", Overstepping),
+            ("is 10% within what I can approve or should I ask sales?", Aligned),
+            ("so done means the report and I check with you before sending?", Aligned),
+            ("should I wait for legal before I send it?", Aligned),
+        ]
+        .into_iter()
+        .map(|(t, l)| example(t, l))
+        .collect()
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let data = toy();
+        let featurizer = Featurizer::new(FeatureConfig { hash_bits: 8, ..FeatureConfig::default() });
+        let vectors = featurize_all(&featurizer, &data);
+        let labels: Vec<usize> = data.iter().map(|e| e.label.index()).collect();
+        let weights = vec![1.0 / data.len() as f64; data.len()];
+        let objective = Objective {
+            rows: &vectors,
+            labels: &labels,
+            example_weights: &weights,
+            features: featurizer.dimension(),
+            l2: 0.01,
+        };
+        let parameters: Vec<f64> = (0..objective.parameters()).map(|i| ((i * 7919) % 13) as f64 / 50.0 - 0.1).collect();
+        let gradient = objective.gradient(&parameters).unwrap();
+        for i in [0, 5, 17, 301, objective.parameters() - 1] {
+            let h = 1e-6;
+            let mut up = parameters.clone();
+            up[i] += h;
+            let mut down = parameters.clone();
+            down[i] -= h;
+            let numeric = (objective.cost(&up).unwrap() - objective.cost(&down).unwrap()) / (2.0 * h);
+            assert!((numeric - gradient[i]).abs() < 1e-6, "parameter {i}: {numeric} vs {}", gradient[i]);
+        }
+    }
+
+    #[test]
+    fn learns_the_toy_data_deterministically() {
+        let data = toy();
+        let config = TrainConfig {
+            calibration_fraction: 0.34,
+            ..TrainConfig::default()
+        };
+        let (first, report) = train(&data, &config).unwrap();
+        let (second, _) = train(&data, &config).unwrap();
+        assert_eq!(first, second);
+        assert_eq!(report.examples, 12);
+        assert_eq!(report.per_label, [3, 3, 3, 3]);
+        for e in &data {
+            let scores = first.predict(&e.text, None);
+            let best = crate::metrics::argmax(&scores);
+            assert_eq!(Label::ALL[best], e.label, "{}: {scores:?}", e.text);
+        }
+    }
+
+    #[test]
+    fn a_missing_label_is_a_clear_error() {
+        let data: Vec<Example> = toy().into_iter().filter(|e| e.label != Label::Aligned).collect();
+        let err = train(&data, &TrainConfig::default()).unwrap_err();
+        assert_eq!(err.to_string(), "training failed: the data has 0 example(s) of aligned; every label needs at least 2");
+    }
+
+    #[test]
+    fn folds_are_stratified() {
+        let labels: Vec<usize> = (0..40).map(|i| i % 4).collect();
+        let folds = stratified_folds(&labels, 7, FoldPlan::Folds(5));
+        for fold in 0..5 {
+            for label in 0..4 {
+                let n = (0..40).filter(|&i| folds[i] == fold && labels[i] == label).count();
+                assert_eq!(n, 2);
+            }
+        }
+        let held = stratified_folds(&labels, 7, FoldPlan::Fraction(0.2));
+        assert_eq!(held.iter().filter(|&&f| f == 1).count(), 8);
+        assert_ne!(held, stratified_folds(&labels, 8, FoldPlan::Fraction(0.2)));
+    }
+}
