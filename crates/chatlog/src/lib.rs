@@ -120,6 +120,9 @@ pub struct Summary {
     pub skipped_system: u64,
     /// Problems that did not stop a message from being read (an unknown user id, say).
     pub warnings: Vec<String>,
+    /// Where the most recently read message stands (`file:line`, or the file), for errors
+    /// about a message that surface after reading, such as an unknown label.
+    pub position: Option<String>,
 }
 
 /// One input named on the command line.
@@ -206,17 +209,21 @@ fn open_input(
                     detect::sniff_plain(head)
                 }
             };
-            open_stream(format, reader, "<stdin>".to_owned(), options)
+            open_stream(format, reader, "<stdin>".to_owned(), options, summary)
         }
         Input::Path(path) if path.is_dir() || tree::is_zip(path) => {
             let tree = ExportTree::open(path, &options.limits)?;
             open_tree(tree, options, summary)
         }
-        Input::Path(path) => open_file(path, options),
+        Input::Path(path) => open_file(path, options, summary),
     }
 }
 
-fn open_file(path: &Path, options: &ReadOptions) -> Result<Messages> {
+fn open_file(
+    path: &Path,
+    options: &ReadOptions,
+    summary: &Rc<RefCell<Summary>>,
+) -> Result<Messages> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     let format = match options.format {
@@ -231,6 +238,7 @@ fn open_file(path: &Path, options: &ReadOptions) -> Result<Messages> {
         Box::new(reader),
         path.display().to_string(),
         options,
+        summary,
     )
 }
 
@@ -239,18 +247,20 @@ fn open_stream(
     reader: Box<dyn BufRead>,
     location: String,
     options: &ReadOptions,
+    summary: &Rc<RefCell<Summary>>,
 ) -> Result<Messages> {
-    let source = format.name();
-    let tag = move |message: Result<Message>| {
-        message.map(|mut m| {
-            m.source.get_or_insert_with(|| source.to_owned());
-            m
+    let summary = Rc::clone(summary);
+    let file = location.clone();
+    let at_line = move |record: Result<(usize, Message)>| {
+        record.map(|(line, message)| {
+            summary.borrow_mut().position = Some(format!("{file}:{line}"));
+            message
         })
     };
     Ok(match format {
-        Format::Jsonl => Box::new(plain::jsonl(reader, location).map(tag)),
-        Format::Csv => Box::new(plain::csv(reader, location, options)?.map(tag)),
-        Format::Text => Box::new(plain::text(reader, location).map(tag)),
+        Format::Jsonl => Box::new(plain::jsonl(reader, location).map(at_line)),
+        Format::Csv => Box::new(plain::csv(reader, location, options)?.map(at_line)),
+        Format::Text => Box::new(plain::text(reader, location).map(at_line)),
     })
 }
 
@@ -284,6 +294,7 @@ fn open_tree(
                     Box::new(std::io::Cursor::new(bytes)),
                     tree.location(&name),
                     &options,
+                    &summary,
                 )
             });
             match opened {

@@ -53,7 +53,7 @@ fn utf8_line(location: &str, number: usize, line: Vec<u8>) -> Result<String> {
 pub(crate) fn jsonl(
     reader: impl BufRead + 'static,
     location: String,
-) -> impl Iterator<Item = Result<Message>> {
+) -> impl Iterator<Item = Result<(usize, Message)>> {
     numbered_lines(reader, location.clone()).filter_map(move |line| {
         let (number, line) = match line {
             Ok(line) => line,
@@ -66,9 +66,9 @@ pub(crate) fn jsonl(
         let parsed =
             utf8_line(&location, number, line).and_then(|line| {
                 match serde_json::from_str::<Value>(&line) {
-                    Ok(Value::Object(fields)) => {
-                        message_from_fields(fields).map_err(|m| Error::record(&here, m))
-                    }
+                    Ok(Value::Object(fields)) => message_from_fields(fields)
+                        .map(|m| (number, m))
+                        .map_err(|m| Error::record(&here, m)),
                     Ok(other) => Err(Error::record(
                         &here,
                         format!("expected a JSON object, found {}", json_kind(&other)),
@@ -163,7 +163,7 @@ fn message_from_fields(mut fields: Map<String, Value>) -> Result<Message, String
 pub(crate) fn text(
     reader: impl BufRead + 'static,
     location: String,
-) -> impl Iterator<Item = Result<Message>> {
+) -> impl Iterator<Item = Result<(usize, Message)>> {
     numbered_lines(reader, location.clone()).filter_map(move |line| {
         let (number, line) = match line {
             Ok(line) => line,
@@ -171,10 +171,13 @@ pub(crate) fn text(
         };
         match utf8_line(&location, number, line) {
             Ok(line) if line.trim().is_empty() => None,
-            Ok(line) => Some(Ok(Message {
-                id: Some(number.to_string()),
-                ..Message::new(line.trim())
-            })),
+            Ok(line) => Some(Ok((
+                number,
+                Message {
+                    id: Some(number.to_string()),
+                    ..Message::new(line.trim())
+                },
+            ))),
             Err(e) => Some(Err(e)),
         }
     })
@@ -184,7 +187,7 @@ pub(crate) fn csv<R: BufRead + 'static>(
     reader: R,
     location: String,
     options: &ReadOptions,
-) -> Result<impl Iterator<Item = Result<Message>> + use<R>> {
+) -> Result<impl Iterator<Item = Result<(usize, Message)>> + use<R>> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(BomStripped::new(reader));
@@ -218,6 +221,7 @@ pub(crate) fn csv<R: BufRead + 'static>(
             let line = e.position().map_or(0, |p| p.line());
             Error::record(format!("{location}:{line}"), csv_error_message(&e))
         })?;
+        let line = record.position().map_or(0, |p| p.line()) as usize;
         let mut message = Message::new(&record[text_column]);
         message.context = context_column
             .map(|c| record[c].to_owned())
@@ -230,7 +234,7 @@ pub(crate) fn csv<R: BufRead + 'static>(
                     .insert(header.to_owned(), Value::String(value.to_owned()));
             }
         }
-        Ok(message)
+        Ok((line, message))
     }))
 }
 
@@ -281,7 +285,9 @@ mod tests {
     use super::*;
 
     fn read_jsonl(input: &'static [u8]) -> Vec<Result<Message>> {
-        jsonl(Cursor::new(input), "in.jsonl".into()).collect()
+        jsonl(Cursor::new(input), "in.jsonl".into())
+            .map(|r| r.map(|(_, m)| m))
+            .collect()
     }
 
     #[test]
@@ -307,10 +313,11 @@ mod tests {
         let line = r#"{"source":"slack","conversation":"general","author":"Ana","timestamp":"2024-03-01T09:30:00Z","id":"1.2","thread":"1.0","reply_to":"1.0","text":"done","context":"eta?","mentions":["Bo"],"is_bot":false,"label":"proactive"}"#;
         let mut bytes = line.as_bytes().to_vec();
         bytes.push(b'\n');
-        let message = jsonl(Cursor::new(bytes), "x".into())
+        let (line, message) = jsonl(Cursor::new(bytes), "x".into())
             .next()
             .unwrap()
             .unwrap();
+        assert_eq!(line, 1);
         assert_eq!(message.author.as_deref(), Some("Ana"));
         assert_eq!(
             message.timestamp.unwrap().to_rfc3339(),
@@ -369,9 +376,10 @@ mod tests {
             "t.txt".into(),
         )
         .collect();
-        assert_eq!(out[0].as_ref().unwrap().text, "on it");
-        assert_eq!(out[1].as_ref().unwrap().text, "eta friday");
-        assert_eq!(out[1].as_ref().unwrap().id.as_deref(), Some("3"));
+        assert_eq!(out[0].as_ref().unwrap().1.text, "on it");
+        let (line, message) = out[1].as_ref().unwrap();
+        assert_eq!((*line, message.text.as_str()), (3, "eta friday"));
+        assert_eq!(message.id.as_deref(), Some("3"));
         assert_eq!(
             out[2].as_ref().unwrap_err().to_string(),
             "t.txt:4: invalid UTF-8 at byte 1 of the line"
@@ -387,10 +395,11 @@ mod tests {
             context_column: Some("question".into()),
             ..ReadOptions::default()
         };
-        let out: Vec<_> = csv(Cursor::new(input), "m.csv".into(), &options)
+        let (lines, out): (Vec<_>, Vec<_>) = csv(Cursor::new(input), "m.csv".into(), &options)
             .unwrap()
             .map(Result::unwrap)
-            .collect();
+            .unzip();
+        assert_eq!(lines, [2, 3]);
         assert_eq!(out[0].text, "shipped, see PR");
         assert_eq!(out[0].context.as_deref(), Some("status?"));
         assert_eq!(out[0].id.as_deref(), Some("1"));
@@ -430,6 +439,6 @@ mod tests {
             out[2].as_ref().unwrap_err().to_string(),
             "m.csv:4: invalid UTF-8 in field 1"
         );
-        assert_eq!(out[3].as_ref().unwrap().text, "fine");
+        assert_eq!(out[3].as_ref().unwrap().1.text, "fine");
     }
 }

@@ -109,7 +109,12 @@ impl Featurizer {
     }
 
     /// The feature vector of a message and the message it answers.
-    pub fn featurize(&self, text: &str, context: Option<&str>, scratch: &mut Scratch) -> SparseVector {
+    pub fn featurize(
+        &self,
+        text: &str,
+        context: Option<&str>,
+        scratch: &mut Scratch,
+    ) -> SparseVector {
         let Scratch {
             text: text_buf,
             context: context_buf,
@@ -127,22 +132,40 @@ impl Featurizer {
     }
 
     /// Calls `sink` for every feature occurrence of a normalised message and context.
-    pub(crate) fn emit(&self, text: &str, context: Option<&str>, padded: &mut String, sink: &mut impl FeatureSink) {
+    pub(crate) fn emit(
+        &self,
+        text: &str,
+        context: Option<&str>,
+        padded: &mut String,
+        sink: &mut impl FeatureSink,
+    ) {
         let mut tokens = 0usize;
         let mut previous = START;
         for word in text.split(' ').filter(|w| !w.is_empty()) {
             tokens += 1;
-            sink.add(Group::Words, xxh3_64_with_seed(word.as_bytes(), SEED_WORD), || word.to_owned());
-            sink.add(Group::Words, bigram(previous, word, SEED_BIGRAM), || format!("{previous} {word}"));
+            sink.add(
+                Group::Words,
+                xxh3_64_with_seed(word.as_bytes(), SEED_WORD),
+                || word.to_owned(),
+            );
+            sink.add(Group::Words, bigram(previous, word, SEED_BIGRAM), || {
+                format!("{previous} {word}")
+            });
             previous = word;
             self.emit_char_ngrams(word, padded, sink);
         }
         if tokens > 0 {
-            sink.add(Group::Words, bigram(previous, END, SEED_BIGRAM), || format!("{previous} {END}"));
+            sink.add(Group::Words, bigram(previous, END, SEED_BIGRAM), || {
+                format!("{previous} {END}")
+            });
         }
 
         let mut shape = |name: &str| {
-            sink.add(Group::Shape, xxh3_64_with_seed(name.as_bytes(), SEED_SHAPE), || format!("[{name}]"));
+            sink.add(
+                Group::Shape,
+                xxh3_64_with_seed(name.as_bytes(), SEED_SHAPE),
+                || format!("[{name}]"),
+            );
         };
         shape(match tokens {
             0 => "length:0",
@@ -164,12 +187,16 @@ impl Featurizer {
                 }
                 let mut previous = START;
                 for word in context.split(' ').filter(|w| !w.is_empty()) {
-                    sink.add(Group::Context, xxh3_64_with_seed(word.as_bytes(), SEED_CONTEXT_WORD), || {
-                        format!("context:{word}")
-                    });
-                    sink.add(Group::Context, bigram(previous, word, SEED_CONTEXT_BIGRAM), || {
-                        format!("context:{previous} {word}")
-                    });
+                    sink.add(
+                        Group::Context,
+                        xxh3_64_with_seed(word.as_bytes(), SEED_CONTEXT_WORD),
+                        || format!("context:{word}"),
+                    );
+                    sink.add(
+                        Group::Context,
+                        bigram(previous, word, SEED_CONTEXT_BIGRAM),
+                        || format!("context:{previous} {word}"),
+                    );
                     previous = word;
                 }
             }
@@ -195,9 +222,11 @@ impl Featurizer {
         for n in self.config.char_ngram_min..=self.config.char_ngram_max.min(chars) {
             for start in 0..=chars - n {
                 let gram = &padded[bounds[start]..bounds[start + n]];
-                sink.add(Group::Chars, xxh3_64_with_seed(gram.as_bytes(), SEED_CHAR), || {
-                    format!("chars:{gram}")
-                });
+                sink.add(
+                    Group::Chars,
+                    xxh3_64_with_seed(gram.as_bytes(), SEED_CHAR),
+                    || format!("chars:{gram}"),
+                );
             }
         }
     }
@@ -222,7 +251,13 @@ impl Featurizer {
         .map(f32::from)
         .into_iter()
         .zip(group_norms)
-        .map(|(weight, norm)| if norm > 0.0 { weight / norm.sqrt() } else { 0.0 })
+        .map(|(weight, norm)| {
+            if norm > 0.0 {
+                weight / norm.sqrt()
+            } else {
+                0.0
+            }
+        })
         .collect::<Vec<_>>();
 
         let mut vector = SparseVector {
@@ -260,7 +295,11 @@ mod tests {
 
     #[test]
     fn vectors_are_sorted_distinct_and_unit_length() {
-        for (text, context) in [("Heads up: the API change may slip two days", None), ("👍", Some("where is the audit?")), ("", None)] {
+        for (text, context) in [
+            ("Heads up: the API change may slip two days", None),
+            ("👍", Some("where is the audit?")),
+            ("", None),
+        ] {
             let v = featurize(text, context);
             assert!(v.indices.windows(2).all(|w| w[0] < w[1]));
             assert_eq!(v.indices.len(), v.values.len());
@@ -279,13 +318,23 @@ mod tests {
         // "ok" as a message and "ok" as context are different features.
         let context_ok = featurize("thanks", Some("ok"));
         let text_ok = featurize("ok", None);
-        let shared = text_ok.indices.iter().filter(|i| context_ok.indices.contains(i)).count();
-        assert!(shared <= 2, "only shape features may be shared, got {shared}");
+        let shared = text_ok
+            .indices
+            .iter()
+            .filter(|i| context_ok.indices.contains(i))
+            .count();
+        assert!(
+            shared <= 2,
+            "only shape features may be shared, got {shared}"
+        );
     }
 
     #[test]
     fn same_input_same_vector() {
-        assert_eq!(featurize("Deployed v2 to prod", Some("status?")), featurize("Deployed v2 to prod", Some("status?")));
+        assert_eq!(
+            featurize("Deployed v2 to prod", Some("status?")),
+            featurize("Deployed v2 to prod", Some("status?"))
+        );
     }
 
     #[test]
@@ -299,8 +348,21 @@ mod tests {
         }
         let mut names = Names(Vec::new());
         featurizer.emit("ok 👍", None, &mut String::new(), &mut names);
-        for expected in ["ok", "<s> ok", "chars:<ok", "chars:<ok>", "👍 </s>", "chars:<👍>", "[length:2]", "[no-context]"] {
-            assert!(names.0.iter().any(|n| n == expected), "{expected} not in {:?}", names.0);
+        for expected in [
+            "ok",
+            "<s> ok",
+            "chars:<ok",
+            "chars:<ok>",
+            "👍 </s>",
+            "chars:<👍>",
+            "[length:2]",
+            "[no-context]",
+        ] {
+            assert!(
+                names.0.iter().any(|n| n == expected),
+                "{expected} not in {:?}",
+                names.0
+            );
         }
     }
 }

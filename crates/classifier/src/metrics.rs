@@ -33,7 +33,11 @@ pub struct Evaluation {
 impl Evaluation {
     /// Scores `predictions` (probabilities per example) against `gold`.
     pub fn new(gold: &[Label], predictions: &[Scores]) -> Self {
-        assert_eq!(gold.len(), predictions.len(), "one prediction per gold label");
+        assert_eq!(
+            gold.len(),
+            predictions.len(),
+            "one prediction per gold label"
+        );
         let mut confusion = [[0usize; Label::COUNT]; Label::COUNT];
         for (label, scores) in gold.iter().zip(predictions) {
             confusion[label.index()][argmax(scores)] += 1;
@@ -69,7 +73,11 @@ impl Evaluation {
 }
 
 fn ratio(numerator: f64, denominator: f64) -> f64 {
-    if denominator > 0.0 { numerator / denominator } else { 0.0 }
+    if denominator > 0.0 {
+        numerator / denominator
+    } else {
+        0.0
+    }
 }
 
 pub(crate) fn argmax(scores: &Scores) -> usize {

@@ -81,7 +81,9 @@ impl Classifier {
     }
 
     pub fn predict(&self, text: &str, context: Option<&str>) -> Scores {
-        let x = self.featurizer.featurize(text, context, &mut Scratch::default());
+        let x = self
+            .featurizer
+            .featurize(text, context, &mut Scratch::default());
         self.model.probabilities(&x)
     }
 
@@ -103,15 +105,27 @@ impl Classifier {
     }
 
     /// The `top` features that pushed the prediction most toward `label`.
-    pub fn explain(&self, text: &str, context: Option<&str>, label: Label, top: usize) -> Vec<Contribution> {
-        let x = self.featurizer.featurize(text, context, &mut Scratch::default());
+    pub fn explain(
+        &self,
+        text: &str,
+        context: Option<&str>,
+        label: Label,
+        top: usize,
+    ) -> Vec<Contribution> {
+        let x = self
+            .featurizer
+            .featurize(text, context, &mut Scratch::default());
         let mut names = FeatureNames {
             featurizer: &self.featurizer,
             names: HashMap::new(),
         };
         let context = context.map(normalize);
-        self.featurizer
-            .emit(&normalize(text), context.as_deref(), &mut String::new(), &mut names);
+        self.featurizer.emit(
+            &normalize(text),
+            context.as_deref(),
+            &mut String::new(),
+            &mut names,
+        );
 
         let k = label.index();
         let mut contributions: Vec<Contribution> = x
@@ -122,7 +136,11 @@ impl Classifier {
                 let row = self.model.weights.row(j as usize);
                 let mean = row.sum() / Label::COUNT as f32;
                 Contribution {
-                    feature: names.names.remove(&j).map(|n| n.join(" | ")).unwrap_or_default(),
+                    feature: names
+                        .names
+                        .remove(&j)
+                        .map(|n| n.join(" | "))
+                        .unwrap_or_default(),
                     weight: value * (row[k] - mean) / self.model.temperature,
                 }
             })

@@ -78,7 +78,10 @@ pub struct LoadedModel {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Writes a model directory. Each file is written to a temporary file in the directory and
@@ -117,7 +120,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         path: path.to_path_buf(),
         source,
     };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
     file.write_all(bytes).map_err(io)?;
     file.as_file().sync_all().map_err(io)?;
@@ -129,8 +135,14 @@ fn encode_weights(model: &LinearModel) -> Result<Vec<u8>> {
     let weight_bytes: Vec<u8> = model.weights.iter().flat_map(|w| w.to_le_bytes()).collect();
     let bias_bytes: Vec<u8> = model.bias.iter().flat_map(|b| b.to_le_bytes()).collect();
     let tensors = [
-        ("bias", TensorView::new(Dtype::F32, vec![Label::COUNT], &bias_bytes)),
-        ("weight", TensorView::new(Dtype::F32, model.weights.shape().to_vec(), &weight_bytes)),
+        (
+            "bias",
+            TensorView::new(Dtype::F32, vec![Label::COUNT], &bias_bytes),
+        ),
+        (
+            "weight",
+            TensorView::new(Dtype::F32, model.weights.shape().to_vec(), &weight_bytes),
+        ),
     ];
     let tensors = tensors
         .into_iter()
@@ -169,7 +181,9 @@ pub fn load_bytes(manifest: &[u8], weights: &[u8], origin: &str) -> Result<Loade
 fn parse_manifest(bytes: &[u8], origin: &str) -> Result<Manifest> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| Error::model(origin, format!("{MANIFEST_FILE} is not valid JSON: {e}")))?;
-    let version = value.get("format_version").and_then(serde_json::Value::as_u64);
+    let version = value
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64);
     if version != Some(u64::from(FORMAT_VERSION)) {
         return Err(Error::model(
             origin,
@@ -179,7 +193,8 @@ fn parse_manifest(bytes: &[u8], origin: &str) -> Result<Manifest> {
             ),
         ));
     }
-    serde_json::from_value(value).map_err(|e| Error::model(origin, format!("{MANIFEST_FILE} is malformed: {e}")))
+    serde_json::from_value(value)
+        .map_err(|e| Error::model(origin, format!("{MANIFEST_FILE} is malformed: {e}")))
 }
 
 fn from_parts(manifest: Manifest, weights: &[u8], origin: &str) -> Result<LoadedModel> {
@@ -187,7 +202,10 @@ fn from_parts(manifest: Manifest, weights: &[u8], origin: &str) -> Result<Loaded
     if manifest.labels != known {
         return Err(Error::model(
             origin,
-            format!("the model's labels are {:?}, this cadence uses {known:?}", manifest.labels),
+            format!(
+                "the model's labels are {:?}, this cadence uses {known:?}",
+                manifest.labels
+            ),
         ));
     }
     let actual = sha256_hex(weights);
@@ -201,19 +219,38 @@ fn from_parts(manifest: Manifest, weights: &[u8], origin: &str) -> Result<Loaded
         ));
     }
     if !(manifest.temperature.is_finite() && manifest.temperature > 0.0) {
-        return Err(Error::model(origin, format!("temperature {} is not a positive number", manifest.temperature)));
+        return Err(Error::model(
+            origin,
+            format!(
+                "temperature {} is not a positive number",
+                manifest.temperature
+            ),
+        ));
     }
     let Encoder::HashedNgrams { features } = &manifest.encoder;
-    if !(4..=26).contains(&features.hash_bits) || features.char_ngram_min == 0 || features.char_ngram_min > features.char_ngram_max {
-        return Err(Error::model(origin, format!("featuriser settings out of range: {features:?}")));
+    if !(4..=26).contains(&features.hash_bits)
+        || features.char_ngram_min == 0
+        || features.char_ngram_min > features.char_ngram_max
+    {
+        return Err(Error::model(
+            origin,
+            format!("featuriser settings out of range: {features:?}"),
+        ));
     }
     let featurizer = Featurizer::new(features.clone());
-    let tensors = SafeTensors::deserialize(weights)
-        .map_err(|e| Error::model(origin, format!("{} is not a safetensors file: {e}", manifest.weights.file)))?;
+    let tensors = SafeTensors::deserialize(weights).map_err(|e| {
+        Error::model(
+            origin,
+            format!("{} is not a safetensors file: {e}", manifest.weights.file),
+        )
+    })?;
     let tensor = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
-        let view = tensors
-            .tensor(name)
-            .map_err(|_| Error::model(origin, format!("{} has no tensor {name:?}", manifest.weights.file)))?;
+        let view = tensors.tensor(name).map_err(|_| {
+            Error::model(
+                origin,
+                format!("{} has no tensor {name:?}", manifest.weights.file),
+            )
+        })?;
         if view.dtype() != Dtype::F32 || view.shape() != shape {
             return Err(Error::model(
                 origin,
@@ -234,7 +271,10 @@ fn from_parts(manifest: Manifest, weights: &[u8], origin: &str) -> Result<Loaded
     let weight = tensor("weight", &[dimension, Label::COUNT])?;
     let bias = tensor("bias", &[Label::COUNT])?;
     if let Some(bad) = weight.iter().chain(&bias).find(|w| !w.is_finite()) {
-        return Err(Error::model(origin, format!("the weights hold a non-finite value ({bad})")));
+        return Err(Error::model(
+            origin,
+            format!("the weights hold a non-finite value ({bad})"),
+        ));
     }
     let model = LinearModel {
         weights: Array2::from_shape_vec((dimension, Label::COUNT), weight).expect("shape checked"),

@@ -68,7 +68,9 @@ fn placeholder(raw: &str) -> Option<&'static str> {
     };
     if starts("<@") || (starts("@") && lower.len() > 1) {
         Some(MENTION)
-    } else if starts("<#") || (starts("#") && lower.len() > 1 && !lower[1..].starts_with(char::is_numeric)) {
+    } else if starts("<#")
+        || (starts("#") && lower.len() > 1 && !lower[1..].starts_with(char::is_numeric))
+    {
         Some(CHANNEL)
     } else if starts("http://") || starts("https://") || starts("<http") || starts("www.") {
         Some(URL)
@@ -98,10 +100,15 @@ mod tests {
     #[test]
     fn placeholders_digits_case_and_punctuation() {
         assert_eq!(
-            normalize("Heads up <@U02AB3CD>: v2.3.1 ships Thu 14:00, see <https://x.io/doc|the doc>!"),
+            normalize(
+                "Heads up <@U02AB3CD>: v2.3.1 ships Thu 14:00, see <https://x.io/doc|the doc>!"
+            ),
             "heads up <mention> v0 0 0 ships thu 00 00 see <url> doc !"
         );
-        assert_eq!(normalize("@maria can u check #deploys?"), "<mention> can u check <channel> ?");
+        assert_eq!(
+            normalize("@maria can u check #deploys?"),
+            "<mention> can u check <channel> ?"
+        );
         assert_eq!(normalize("https://example.com/a?b=1 ok"), "<url> ok");
     }
 

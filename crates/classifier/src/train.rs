@@ -87,10 +87,18 @@ pub fn train(examples: &[Example], config: &TrainConfig) -> Result<(Classifier, 
     let vectors = featurize_all(&featurizer, examples);
     let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
 
-    let held_out = stratified_folds(&labels, config.seed, FoldPlan::Fraction(config.calibration_fraction));
-    let (fit_rows, calibration_rows): (Vec<usize>, Vec<usize>) = (0..examples.len()).partition(|&i| held_out[i] == 0);
+    let held_out = stratified_folds(
+        &labels,
+        config.seed,
+        FoldPlan::Fraction(config.calibration_fraction),
+    );
+    let (fit_rows, calibration_rows): (Vec<usize>, Vec<usize>) =
+        (0..examples.len()).partition(|&i| held_out[i] == 0);
     let partial = fit(&vectors, &labels, &fit_rows, featurizer.dimension(), config)?;
-    let logits: Vec<Scores> = calibration_rows.iter().map(|&i| partial.model.logits(&vectors[i])).collect();
+    let logits: Vec<Scores> = calibration_rows
+        .iter()
+        .map(|&i| partial.model.logits(&vectors[i]))
+        .collect();
     let gold: Vec<usize> = calibration_rows.iter().map(|&i| labels[i]).collect();
     let temperature = fit_temperature(&logits, &gold);
     let gold_labels: Vec<Label> = gold.iter().map(|&k| Label::ALL[k]).collect();
@@ -120,19 +128,27 @@ pub fn train(examples: &[Example], config: &TrainConfig) -> Result<(Classifier, 
 
 /// Stratified k-fold cross-validation: each fold is predicted by a classifier trained (and
 /// calibrated) on the other folds; the evaluation covers every example once.
-pub fn cross_validate(examples: &[Example], config: &TrainConfig, folds: usize) -> Result<Evaluation> {
+pub fn cross_validate(
+    examples: &[Example],
+    config: &TrainConfig,
+    folds: usize,
+) -> Result<Evaluation> {
     if folds < 2 {
-        return Err(Error::Training(format!("cross-validation needs at least 2 folds, got {folds}")));
+        return Err(Error::Training(format!(
+            "cross-validation needs at least 2 folds, got {folds}"
+        )));
     }
     let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
     let fold_of = stratified_folds(&labels, config.seed, FoldPlan::Folds(folds));
     let mut predictions: Vec<Scores> = vec![[0.0; Label::COUNT]; examples.len()];
     for fold in 0..folds {
-        let (test, train_rows): (Vec<usize>, Vec<usize>) = (0..examples.len()).partition(|&i| fold_of[i] == fold);
+        let (test, train_rows): (Vec<usize>, Vec<usize>) =
+            (0..examples.len()).partition(|&i| fold_of[i] == fold);
         let training: Vec<Example> = train_rows.iter().map(|&i| examples[i].clone()).collect();
         let (classifier, _) = train(&training, config)?;
         let held_out: Vec<&Example> = test.iter().map(|&i| &examples[i]).collect();
-        let scores = classifier.predict_batch(&held_out, |e| (e.text.as_str(), e.context.as_deref()));
+        let scores =
+            classifier.predict_batch(&held_out, |e| (e.text.as_str(), e.context.as_deref()));
         for (&i, s) in test.iter().zip(scores) {
             predictions[i] = s;
         }
@@ -152,7 +168,9 @@ fn count_labels(examples: &[Example]) -> [usize; Label::COUNT] {
 fn featurize_all(featurizer: &Featurizer, examples: &[Example]) -> Vec<SparseVector> {
     examples
         .par_iter()
-        .map_init(Scratch::default, |scratch, e| featurizer.featurize(&e.text, e.context.as_deref(), scratch))
+        .map_init(Scratch::default, |scratch, e| {
+            featurizer.featurize(&e.text, e.context.as_deref(), scratch)
+        })
         .collect()
 }
 
@@ -172,7 +190,8 @@ fn stratified_folds(labels: &[usize], seed: u64, plan: FoldPlan) -> Vec<usize> {
         members.sort_by_key(|&i| xxh3_64_with_seed(&(i as u64).to_le_bytes(), seed));
         match plan {
             FoldPlan::Fraction(share) => {
-                let held = ((members.len() as f64 * share).round() as usize).clamp(1, members.len().saturating_sub(1));
+                let held = ((members.len() as f64 * share).round() as usize)
+                    .clamp(1, members.len().saturating_sub(1));
                 for &i in &members[..held] {
                     fold[i] = 1;
                 }
@@ -194,9 +213,18 @@ struct Fitted {
 }
 
 /// Fits the weights on the rows `rows` of `vectors`, with temperature 1.
-fn fit(vectors: &[SparseVector], labels: &[usize], rows: &[usize], dimension: usize, config: &TrainConfig) -> Result<Fitted> {
+fn fit(
+    vectors: &[SparseVector],
+    labels: &[usize],
+    rows: &[usize],
+    dimension: usize,
+    config: &TrainConfig,
+) -> Result<Fitted> {
     // Only features seen in training can get a non-zero weight: optimise those alone.
-    let mut active: Vec<u32> = rows.iter().flat_map(|&i| vectors[i].indices.iter().copied()).collect();
+    let mut active: Vec<u32> = rows
+        .iter()
+        .flat_map(|&i| vectors[i].indices.iter().copied())
+        .collect();
     active.sort_unstable();
     active.dedup();
     let compact: Vec<SparseVector> = rows
@@ -299,7 +327,9 @@ impl Objective<'_> {
                 let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let log_sum = max + z.iter().map(|v| (v - max).exp()).sum::<f64>().ln();
                 let loss = weight * (log_sum - z[y]);
-                let residual = std::array::from_fn(|k| weight * ((z[k] - log_sum).exp() - f64::from(u8::from(k == y))));
+                let residual = std::array::from_fn(|k| {
+                    weight * ((z[k] - log_sum).exp() - f64::from(u8::from(k == y)))
+                });
                 (loss, residual)
             })
             .collect()
@@ -316,7 +346,11 @@ impl CostFunction for Objective<'_> {
     type Output = f64;
 
     fn cost(&self, parameters: &Self::Param) -> Result<f64, argmin::core::Error> {
-        let loss: f64 = self.residuals(parameters).iter().map(|(loss, _)| loss).sum();
+        let loss: f64 = self
+            .residuals(parameters)
+            .iter()
+            .map(|(loss, _)| loss)
+            .sum();
         Ok(loss + self.penalty(parameters))
     }
 }
@@ -327,7 +361,10 @@ impl Gradient for Objective<'_> {
 
     fn gradient(&self, parameters: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
         let weights_len = self.features * Label::COUNT;
-        let mut gradient: Vec<f64> = parameters[..weights_len].iter().map(|w| self.l2 * w).collect();
+        let mut gradient: Vec<f64> = parameters[..weights_len]
+            .iter()
+            .map(|w| self.l2 * w)
+            .collect();
         gradient.resize(self.parameters(), 0.0);
         for (x, (_, residual)) in self.rows.iter().zip(self.residuals(parameters)) {
             for (&j, &value) in x.indices.iter().zip(&x.values) {
@@ -359,17 +396,32 @@ mod tests {
     fn toy() -> Vec<Example> {
         use Label::*;
         [
-            ("heads up the deploy slipped a day, fix in review", Proactive),
-            ("merged the migration, 3 of 5 tables done, rest friday", Proactive),
+            (
+                "heads up the deploy slipped a day, fix in review",
+                Proactive,
+            ),
+            (
+                "merged the migration, 3 of 5 tables done, rest friday",
+                Proactive,
+            ),
             ("fyi blocked on api keys, asked IT, eta tomorrow", Proactive),
             ("still on it", Silent),
             ("no update yet", Silent),
             ("will revert", Silent),
             ("I went ahead and signed the renewal", Overstepping),
             ("told the client we'd give 25% off", Overstepping),
-            ("pushed the pricing change live without waiting", Overstepping),
-            ("is 10% within what I can approve or should I ask sales?", Aligned),
-            ("so done means the report and I check with you before sending?", Aligned),
+            (
+                "pushed the pricing change live without waiting",
+                Overstepping,
+            ),
+            (
+                "is 10% within what I can approve or should I ask sales?",
+                Aligned,
+            ),
+            (
+                "so done means the report and I check with you before sending?",
+                Aligned,
+            ),
             ("should I wait for legal before I send it?", Aligned),
         ]
         .into_iter()
@@ -380,7 +432,10 @@ mod tests {
     #[test]
     fn gradient_matches_finite_differences() {
         let data = toy();
-        let featurizer = Featurizer::new(FeatureConfig { hash_bits: 8, ..FeatureConfig::default() });
+        let featurizer = Featurizer::new(FeatureConfig {
+            hash_bits: 8,
+            ..FeatureConfig::default()
+        });
         let vectors = featurize_all(&featurizer, &data);
         let labels: Vec<usize> = data.iter().map(|e| e.label.index()).collect();
         let weights = vec![1.0 / data.len() as f64; data.len()];
@@ -391,7 +446,9 @@ mod tests {
             features: featurizer.dimension(),
             l2: 0.01,
         };
-        let parameters: Vec<f64> = (0..objective.parameters()).map(|i| ((i * 7919) % 13) as f64 / 50.0 - 0.1).collect();
+        let parameters: Vec<f64> = (0..objective.parameters())
+            .map(|i| ((i * 7919) % 13) as f64 / 50.0 - 0.1)
+            .collect();
         let gradient = objective.gradient(&parameters).unwrap();
         for i in [0, 5, 17, 301, objective.parameters() - 1] {
             let h = 1e-6;
@@ -399,8 +456,13 @@ mod tests {
             up[i] += h;
             let mut down = parameters.clone();
             down[i] -= h;
-            let numeric = (objective.cost(&up).unwrap() - objective.cost(&down).unwrap()) / (2.0 * h);
-            assert!((numeric - gradient[i]).abs() < 1e-6, "parameter {i}: {numeric} vs {}", gradient[i]);
+            let numeric =
+                (objective.cost(&up).unwrap() - objective.cost(&down).unwrap()) / (2.0 * h);
+            assert!(
+                (numeric - gradient[i]).abs() < 1e-6,
+                "parameter {i}: {numeric} vs {}",
+                gradient[i]
+            );
         }
     }
 
@@ -425,9 +487,15 @@ mod tests {
 
     #[test]
     fn a_missing_label_is_a_clear_error() {
-        let data: Vec<Example> = toy().into_iter().filter(|e| e.label != Label::Aligned).collect();
+        let data: Vec<Example> = toy()
+            .into_iter()
+            .filter(|e| e.label != Label::Aligned)
+            .collect();
         let err = train(&data, &TrainConfig::default()).unwrap_err();
-        assert_eq!(err.to_string(), "training failed: the data has 0 example(s) of aligned; every label needs at least 2");
+        assert_eq!(
+            err.to_string(),
+            "training failed: the data has 0 example(s) of aligned; every label needs at least 2"
+        );
     }
 
     #[test]
@@ -436,7 +504,9 @@ mod tests {
         let folds = stratified_folds(&labels, 7, FoldPlan::Folds(5));
         for fold in 0..5 {
             for label in 0..4 {
-                let n = (0..40).filter(|&i| folds[i] == fold && labels[i] == label).count();
+                let n = (0..40)
+                    .filter(|&i| folds[i] == fold && labels[i] == label)
+                    .count();
                 assert_eq!(n, 2);
             }
         }
