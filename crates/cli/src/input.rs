@@ -1,0 +1,156 @@
+//! Reading messages for a command: the input options every reading command shares, and the
+//! `--on-error` policy.
+
+use anyhow::Error;
+use cadence_chatlog::{Format, Input, Limits, Message, MessageStream, ReadOptions, read_inputs};
+
+use crate::Outcome;
+
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Files, folders or .zip exports to read; `-` (or nothing) reads standard input.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// Read the inputs as this format instead of detecting it.
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub input_format: Option<Format>,
+    /// CSV column holding the message text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_column: String,
+    /// CSV column holding the message answered [default: `context`, if present].
+    #[arg(long, value_name = "NAME")]
+    pub context_column: Option<String>,
+    /// Keep messages written by bots (skipped by default).
+    #[arg(long)]
+    pub include_bots: bool,
+    /// What to do with a record that cannot be read: stop, or report it and go on.
+    #[arg(long, value_enum, default_value_t = OnError::Fail)]
+    pub on_error: OnError,
+    /// Most bytes a .zip export may decompress to.
+    #[arg(long, default_value_t = Limits::default().max_unzipped_bytes, value_name = "BYTES")]
+    pub max_unzipped_bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnError {
+    /// Stop at the first bad record (what was read before it is still written).
+    Fail,
+    /// Report bad records on stderr, skip them, and exit with code 3.
+    Skip,
+}
+
+fn parse_format(name: &str) -> Result<Format, String> {
+    name.parse()
+}
+
+impl InputArgs {
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            format: self.input_format,
+            text_column: self.text_column.clone(),
+            context_column: self.context_column.clone(),
+            include_bots: self.include_bots,
+            limits: Limits {
+                max_unzipped_bytes: self.max_unzipped_bytes,
+                ..Limits::default()
+            },
+        }
+    }
+
+    pub fn inputs(&self) -> Vec<Input> {
+        if self.inputs.is_empty() {
+            vec![Input::Stdin]
+        } else {
+            self.inputs.iter().map(|arg| Input::parse(arg)).collect()
+        }
+    }
+}
+
+/// Messages in batches, applying the `--on-error` policy.
+pub struct Reader {
+    stream: MessageStream,
+    on_error: OnError,
+    messages: u64,
+    skipped_records: u64,
+}
+
+/// One batch of messages, and the error that ended reading, if one did.
+pub struct Batch {
+    pub messages: Vec<Message>,
+    pub error: Option<Error>,
+}
+
+impl Reader {
+    pub fn open(args: &InputArgs) -> Self {
+        Reader {
+            stream: read_inputs(&args.inputs(), &args.read_options()),
+            on_error: args.on_error,
+            messages: 0,
+            skipped_records: 0,
+        }
+    }
+
+    /// Up to `size` messages; an empty batch with no error means the end.
+    pub fn next_batch(&mut self, size: usize) -> Batch {
+        let mut messages = Vec::with_capacity(size.min(1 << 16));
+        while messages.len() < size {
+            match self.stream.next() {
+                None => break,
+                Some(Ok(message)) => messages.push(message),
+                Some(Err(error)) => match self.on_error {
+                    OnError::Fail => {
+                        self.messages += messages.len() as u64;
+                        return Batch {
+                            messages,
+                            error: Some(error.into()),
+                        };
+                    }
+                    OnError::Skip => {
+                        self.skipped_records += 1;
+                        report(&format!("skipped: {error}"));
+                    }
+                },
+            }
+        }
+        self.messages += messages.len() as u64;
+        Batch {
+            messages,
+            error: None,
+        }
+    }
+
+    /// Reports what was skipped on stderr and says whether the run was complete.
+    pub fn finish(self) -> Outcome {
+        let summary = self.stream.summary();
+        const SHOWN: usize = 20;
+        for warning in summary.warnings.iter().take(SHOWN) {
+            report(&format!("warning: {warning}"));
+        }
+        if summary.warnings.len() > SHOWN {
+            report(&format!("... and {} more warnings", summary.warnings.len() - SHOWN));
+        }
+        let mut skipped = Vec::new();
+        if summary.skipped_bots > 0 {
+            skipped.push(format!("{} bot messages (--include-bots keeps them)", summary.skipped_bots));
+        }
+        if summary.skipped_system > 0 {
+            skipped.push(format!("{} system messages", summary.skipped_system));
+        }
+        if self.skipped_records > 0 {
+            skipped.push(format!("{} bad records", self.skipped_records));
+        }
+        if !skipped.is_empty() {
+            report(&format!("read {} messages; skipped {}", self.messages, skipped.join(", ")));
+        }
+        if self.skipped_records > 0 {
+            Outcome::Partial
+        } else {
+            Outcome::Complete
+        }
+    }
+}
+
+#[allow(clippy::print_stderr)]
+pub fn report(line: &str) {
+    eprintln!("cadence: {line}");
+}

@@ -1,0 +1,100 @@
+//! `cadence train`: a model from labelled data, with cross-validated figures.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use cadence_classifier::model_dir::{self, CrossValidation, Training};
+use cadence_classifier::{TrainConfig, cross_validate, train};
+use cadence_taxonomy::Label;
+
+use crate::eval::{ReportFormat, render};
+use crate::labelled::{self, DataArgs};
+use crate::{Outcome, input::report};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Directory to write the model to (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seed of the calibration and cross-validation folds.
+    #[arg(long, default_value_t = TrainConfig::default().seed)]
+    pub seed: u64,
+    /// Cross-validate with this many stratified folds and report those figures.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(2..=50))]
+    pub folds: Option<u32>,
+    /// Strength of the L2 penalty.
+    #[arg(long, default_value_t = TrainConfig::default().l2)]
+    pub l2: f64,
+    /// Most L-BFGS iterations.
+    #[arg(long, default_value_t = TrainConfig::default().max_iterations)]
+    pub max_iterations: u64,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+pub fn run(args: Args) -> Result<Outcome> {
+    let (examples, data) = labelled::read(&args.data)?;
+    let config = TrainConfig {
+        seed: args.seed,
+        l2: args.l2,
+        max_iterations: args.max_iterations,
+        ..TrainConfig::default()
+    };
+    let cross_validation = match args.folds {
+        Some(folds) => {
+            report(&format!("cross-validating on {} examples with {folds} folds", examples.len()));
+            let folds = folds as usize;
+            Some(CrossValidation {
+                folds,
+                evaluation: cross_validate(&examples, &config, folds)?,
+            })
+        }
+        None => None,
+    };
+    report(&format!("training on {} examples", examples.len()));
+    let (classifier, training_report) = train(&examples, &config)?;
+    let training = Training {
+        data,
+        config,
+        report: training_report,
+        cross_validation,
+    };
+    let manifest = model_dir::save(&args.out, &classifier, training)
+        .with_context(|| format!("cannot save the model to {}", args.out.display()))?;
+
+    let text = match args.format {
+        ReportFormat::Json => serde_json::to_string_pretty(&manifest.training)? + "\n",
+        ReportFormat::Table => {
+            let r = &manifest.training.report;
+            let per_label: Vec<String> =
+                Label::ALL.iter().map(|l| format!("{l} {}", r.per_label[l.index()])).collect();
+            let mut text = format!(
+                "model written to {}\nexamples {} ({})\nL-BFGS iterations {}, loss {:.4}\n\
+                 temperature {:.3}: calibration error on {} held-out examples {:.3} -> {:.3}\n",
+                args.out.display(),
+                r.examples,
+                per_label.join(", "),
+                r.iterations,
+                r.final_loss,
+                r.temperature,
+                r.calibration.examples,
+                r.calibration.ece_before,
+                r.calibration.ece_after,
+            );
+            match &manifest.training.cross_validation {
+                Some(cv) => {
+                    text.push_str(&format!("\n{}-fold cross-validation\n", cv.folds));
+                    text.push_str(&render(&cv.evaluation));
+                }
+                None => {
+                    text.push_str("\n(use --folds K for cross-validated precision, recall and F1)\n");
+                }
+            }
+            text
+        }
+    };
+    crate::print(&text)?;
+    Ok(Outcome::Complete)
+}
