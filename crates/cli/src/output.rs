@@ -5,6 +5,7 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use cadence_classifier::model_dir::temp_file_beside;
 use serde_json::{Map, Value};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -60,9 +61,7 @@ impl Destination {
                 file: None,
             });
         };
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let temp = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        let temp = temp_file_beside(path).with_context(|| format!("cannot write {}", path.display()))?;
         let (file, temp_path) = temp.into_parts();
         Ok(Destination {
             writer: BufWriter::with_capacity(1 << 16, Box::new(file)),
