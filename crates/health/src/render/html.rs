@@ -32,11 +32,11 @@ h2 { font-size: 18px; margin: 0 0 12px; }
   border-radius: 4px; color: #5c4813; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px;
   padding: 20px 24px; margin-top: 20px; box-shadow: 0 1px 2px rgba(31,41,51,.04); }
-.summary { display: grid; grid-template-columns: 360px 1fr; gap: 20px; }
+.summary { display: grid; grid-template-columns: 460px 1fr; gap: 20px; }
 .summary .card { margin-top: 0; }
 .score { display: flex; gap: 20px; align-items: center; }
 .score .parts { flex: 1; font-size: 13px; }
-.part { display: grid; grid-template-columns: 110px 1fr 44px; gap: 8px; align-items: center; margin: 6px 0; }
+.part { display: grid; grid-template-columns: 104px 1fr 92px; gap: 10px; align-items: center; margin: 8px 0; }
 .part .bar { height: 8px; background: var(--line); border-radius: 4px; overflow: hidden; }
 .part .bar span { display: block; height: 100%; background: var(--accent); }
 .part .pts { text-align: right; color: var(--muted); font-variant-numeric: tabular-nums; }
@@ -180,11 +180,11 @@ fn score_gauge(score: &Score) -> String {
         .map(|c| {
             let value = c.value.map_or("n/a".to_owned(), percent);
             format!(
-                "<div class=\"part\" title=\"weight {:.2}\"><span>{} {}</span><div class=\"bar\"><span style=\"width:{:.1}%\"></span></div><span class=\"pts\">+{:.1}</span></div>",
+                "<div class=\"part\" title=\"weight {:.2}\"><span>{}</span><div class=\"bar\"><span style=\"width:{:.1}%\"></span></div><span class=\"pts\">{} · +{:.1}</span></div>",
                 c.weight,
                 escape(&c.name),
-                value,
                 100.0 * c.value.unwrap_or(0.0),
+                value,
                 c.points
             )
         })
@@ -196,7 +196,7 @@ fn score_gauge(score: &Score) -> String {
          stroke-dasharray=\"{filled:.1} {circumference:.1}\" transform=\"rotate(-90 55 55)\"/>\
          <text x=\"55\" y=\"62\" text-anchor=\"middle\" font-size=\"26\" font-weight=\"700\">{value:.0}</text>\
          <text x=\"55\" y=\"80\" text-anchor=\"middle\" class=\"axis\">of 100</text></svg>\
-         <div class=\"parts\">{parts}</div></div>",
+         <div class=\"parts\">{parts}<p class=\"note\">Component value · points added to the score</p></div></div>",
         value = score.value
     )
 }
@@ -449,13 +449,24 @@ fn table(id: &str, headers: &[&str], rows: &[Vec<String>], text_columns: &[usize
         .enumerate()
         .map(|(i, h)| format!("<th{}>{}</th>", class(i), escape(h)))
         .collect();
+    // A short row's last cell spans the remaining columns (a hidden group's note).
     let body: String = rows
         .iter()
         .map(|row| {
             let cells: String = row
                 .iter()
                 .enumerate()
-                .map(|(i, c)| format!("<td{}>{c}</td>", class(i)))
+                .map(|(i, c)| {
+                    let span = if i + 1 == row.len() && row.len() < headers.len() {
+                        format!(
+                            " colspan=\"{}\" style=\"text-align:left\"",
+                            headers.len() - i
+                        )
+                    } else {
+                        String::new()
+                    };
+                    format!("<td{}{span}>{c}</td>", class(i))
+                })
                 .collect();
             format!("<tr>{cells}</tr>\n")
         })
