@@ -110,7 +110,7 @@ pub(crate) fn build_report(mut b: HealthBuilder) -> Report {
         .collect();
     // People who posted, by name: mentioned people who never posted get no row.
     let mut posting: Vec<PersonId> = (0..b.persons.len() as PersonId)
-        .filter(|id| b.persons[*id as usize].group.labels_total() > 0)
+        .filter(|id| b.persons[*id as usize].group.labels.total() > 0)
         .collect();
     posting.sort_by(|a, b_| names.display(*a).cmp(names.display(*b_)));
     let mean_dark = if posting.is_empty() {
@@ -259,13 +259,6 @@ fn judge_request(
     }
 }
 
-impl GroupState {
-    pub(crate) fn labels_total(&self) -> u64 {
-        let l = &self.labels;
-        l.proactive + l.silent + l.overstepping + l.aligned + l.uncertain
-    }
-}
-
 fn label_mix(labels: &PerLabel<u64>) -> LabelMix {
     let total =
         labels.proactive + labels.silent + labels.overstepping + labels.aligned + labels.uncertain;
@@ -357,7 +350,7 @@ fn person(
     );
     Person {
         name: names.display(id).to_owned(),
-        messages: state.group.labels_total(),
+        messages: state.group.labels.total(),
         label_mix: label_mix(&state.group.labels),
         after_hours: after_hours(&state.group),
         first_message: state.first,

@@ -80,6 +80,13 @@ pub struct PerLabel<T> {
     pub uncertain: T,
 }
 
+impl PerLabel<u64> {
+    /// All five counts added up.
+    pub fn total(&self) -> u64 {
+        self.proactive + self.silent + self.overstepping + self.aligned + self.uncertain
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LabelMix {
     pub total: u64,

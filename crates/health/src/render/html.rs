@@ -304,7 +304,9 @@ fn trend_section(weeks: &[Week]) -> String {
             percent(tick)
         ));
     }
-    for (i, (week, mix)) in shown.iter().enumerate() {
+    // Every k-th week gets a label, so that labels never overlap.
+    let every = label_stride(shown.len(), plot_w, 80.0);
+    for (i, (week, mix)) in shown.iter().enumerate().step_by(every) {
         svg.push_str(&format!(
             "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{} · {}</text>\n",
             x(i),
@@ -370,6 +372,8 @@ fn timeline_section(report: &Report) -> String {
     let mut svg = format!(
         "<svg id=\"silence-timeline\" class=\"chart\" viewBox=\"0 0 {CHART_WIDTH} {height:.0}\" role=\"img\" aria-label=\"Silence timeline\">\n"
     );
+    let every_monday = label_stride(days.len().div_ceil(7), plot_w, 56.0);
+    let mut mondays = 0;
     for &day in &days {
         if !working.contains(&day.weekday()) {
             svg.push_str(&format!(
@@ -379,6 +383,9 @@ fn timeline_section(report: &Report) -> String {
             ));
         }
         if day.weekday() == Weekday::Mon {
+            mondays += 1;
+        }
+        if day.weekday() == Weekday::Mon && (mondays - 1) % every_monday == 0 {
             svg.push_str(&format!(
                 "<text class=\"axis\" x=\"{:.1}\" y=\"14\">{}</text>\n",
                 x(day) + 1.0,
@@ -434,6 +441,11 @@ fn timeline_section(report: &Report) -> String {
         "<section class=\"card\"><h2>Silence timeline</h2><div class=\"legend\"><span class=\"active\">posted that day</span><span class=\"dark\">went dark (more than {} working days without a message while their conversations went on)</span><span class=\"off\">non-working day</span></div>{svg}</section>\n",
         report.settings.dark_days
     )
+}
+
+/// Labelling every k-th of `count` ticks spread over `width` keeps `room` units per label.
+fn label_stride(count: usize, width: f64, room: f64) -> usize {
+    ((count as f64 * room / width).ceil() as usize).max(1)
 }
 
 fn table(id: &str, headers: &[&str], rows: &[Vec<String>], text_columns: &[usize]) -> String {
