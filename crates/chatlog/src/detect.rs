@@ -123,6 +123,10 @@ pub(crate) fn may_be_chat_file(name: &str) -> bool {
 pub(crate) fn detect_file(name: &str, head: &[u8]) -> Option<Format> {
     let head = head.strip_prefix(BOM).unwrap_or(head);
     let extension = extension(name);
+    // Checked first: iOS's `[06.05.24, 09:14:02] Ana: hi` starts like a JSON array.
+    if whatsapp::starts_message(&first_text_line(head)) {
+        return Some(Format::WhatsApp);
+    }
     match head.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{' | b'[') => detect_json(name, head).or(match extension.as_str() {
             "jsonl" | "ndjson" => Some(Format::Jsonl),
@@ -164,15 +168,16 @@ fn detect_json(name: &str, head: &[u8]) -> Option<Format> {
     }
 }
 
-fn detect_text(extension: &str, head: &[u8]) -> Format {
-    let first_line = head
-        .split(|&b| b == b'\n')
+fn first_text_line(head: &[u8]) -> String {
+    head.split(|&b| b == b'\n')
         .map(String::from_utf8_lossy)
         .find(|line| !line.trim().is_empty())
-        .unwrap_or_default();
-    if whatsapp::starts_message(&first_line) {
-        return Format::WhatsApp;
-    }
+        .unwrap_or_default()
+        .into_owned()
+}
+
+fn detect_text(extension: &str, head: &[u8]) -> Format {
+    let first_line = first_text_line(head);
     let columns: Vec<&str> = first_line.trim().split(',').map(str::trim).collect();
     if columns.starts_with(&["AuthorID", "Author", "Date", "Content"]) {
         Format::DiscordCsv
