@@ -124,7 +124,10 @@ pub(crate) fn detect_file(name: &str, head: &[u8]) -> Option<Format> {
     let head = head.strip_prefix(BOM).unwrap_or(head);
     let extension = extension(name);
     // Checked first: iOS's `[06.05.24, 09:14:02] Ana: hi` starts like a JSON array.
-    if whatsapp::starts_message(&first_text_line(head)) {
+    if text_lines(head)
+        .take(5)
+        .any(|line| whatsapp::starts_message(&line))
+    {
         return Some(Format::WhatsApp);
     }
     match head.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -168,16 +171,15 @@ fn detect_json(name: &str, head: &[u8]) -> Option<Format> {
     }
 }
 
-fn first_text_line(head: &[u8]) -> String {
+/// The non-blank lines at the start of a file.
+fn text_lines(head: &[u8]) -> impl Iterator<Item = String> {
     head.split(|&b| b == b'\n')
-        .map(String::from_utf8_lossy)
-        .find(|line| !line.trim().is_empty())
-        .unwrap_or_default()
-        .into_owned()
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .filter(|line| !line.trim().is_empty())
 }
 
 fn detect_text(extension: &str, head: &[u8]) -> Format {
-    let first_line = first_text_line(head);
+    let first_line = text_lines(head).next().unwrap_or_default();
     let columns: Vec<&str> = first_line.trim().split(',').map(str::trim).collect();
     if columns.starts_with(&["AuthorID", "Author", "Date", "Content"]) {
         Format::DiscordCsv

@@ -334,6 +334,10 @@ fn open_input(input: &Input, ctx: &Ctx) -> Result<Messages> {
         }
         Input::Path(path) => {
             let document = Document::file(path);
+            if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+                ctx.warn(format!("{}: empty file", document.location));
+                return Ok(Box::new(std::iter::empty()));
+            }
             let format = match ctx.options.format {
                 Some(format) => format,
                 None => {
@@ -454,6 +458,9 @@ fn open_files(tree: ExportTree, ctx: &Ctx) -> Result<Messages> {
         .iter()
         .cloned()
         .partition(|name| ctx.options.format.is_some() || detect::may_be_chat_file(name));
+    if tree.files().is_empty() {
+        ctx.warn(format!("{}: no files to read", tree.root().display()));
+    }
     if !others.is_empty() {
         let shown: Vec<String> = others.iter().take(5).map(|n| tree.location(n)).collect();
         ctx.warn(format!(
@@ -471,6 +478,10 @@ fn open_files(tree: ExportTree, ctx: &Ctx) -> Result<Messages> {
     let ctx = ctx.clone();
     Ok(Box::new(chat_files.into_iter().flat_map(move |name| {
         let opened = tree.read(&name).and_then(|bytes| {
+            if bytes.is_empty() {
+                ctx.warn(format!("{}: empty file", tree.location(&name)));
+                return Ok(Box::new(std::iter::empty()) as Messages);
+            }
             let format = match ctx.options.format {
                 Some(format) => Some(format),
                 None => detect::detect_file(&name, &bytes[..bytes.len().min(1 << 16)]),
