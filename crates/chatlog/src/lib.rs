@@ -251,6 +251,7 @@ impl Default for ReadOptions {
 /// What reading skipped or found questionable, for a summary on stderr.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Messages written by bots, skipped unless [`ReadOptions::include_bots`].
     pub skipped_bots: u64,
     /// Platform events that are not messages: joins, leaves, pins, topic changes.
     pub skipped_system: u64,
