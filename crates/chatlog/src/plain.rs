@@ -6,12 +6,13 @@ use std::io::BufRead;
 use cadence_taxonomy::Message;
 use serde_json::{Map, Value};
 
+use crate::json::json_kind;
 use crate::{Error, ReadOptions, Result};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Lines of a reader as bytes, numbered from 1, without line ends or a leading BOM.
-fn numbered_lines(
+pub(crate) fn numbered_lines(
     mut reader: impl BufRead,
     location: String,
 ) -> impl Iterator<Item = Result<(usize, Vec<u8>)>> {
@@ -38,7 +39,7 @@ fn numbered_lines(
     })
 }
 
-fn utf8_line(location: &str, number: usize, line: Vec<u8>) -> Result<String> {
+pub(crate) fn utf8_line(location: &str, number: usize, line: Vec<u8>) -> Result<String> {
     String::from_utf8(line).map_err(|e| {
         Error::record(
             format!("{location}:{number}"),
@@ -78,17 +79,6 @@ pub(crate) fn jsonl(
             });
         Some(parsed)
     })
-}
-
-pub(crate) fn json_kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Builds a message from a JSON object: `text` is required, `context` and `id` are read, and
@@ -137,20 +127,20 @@ fn message_from_fields(mut fields: Map<String, Value>) -> Result<Message, String
     message.author = take_string("author");
     message.thread = take_string("thread");
     message.reply_to = take_string("reply_to");
-    if let Some(Value::String(stamp)) = fields.get("timestamp") {
-        if let Ok(time) = chrono::DateTime::parse_from_rfc3339(stamp) {
-            message.timestamp = Some(time.to_utc());
-            fields.shift_remove("timestamp");
-        }
+    if let Some(Value::String(stamp)) = fields.get("timestamp")
+        && let Ok(time) = chrono::DateTime::parse_from_rfc3339(stamp)
+    {
+        message.timestamp = Some(time.to_utc());
+        fields.shift_remove("timestamp");
     }
-    if let Some(Value::Array(names)) = fields.get("mentions") {
-        if names.iter().all(Value::is_string) {
-            message.mentions = names
-                .iter()
-                .filter_map(|n| n.as_str().map(str::to_owned))
-                .collect();
-            fields.shift_remove("mentions");
-        }
+    if let Some(Value::Array(names)) = fields.get("mentions")
+        && names.iter().all(Value::is_string)
+    {
+        message.mentions = names
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_owned))
+            .collect();
+        fields.shift_remove("mentions");
     }
     if let Some(Value::Bool(is_bot)) = fields.get("is_bot") {
         message.is_bot = *is_bot;

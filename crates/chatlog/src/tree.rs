@@ -126,7 +126,7 @@ impl ExportTree {
     }
 }
 
-fn read_capped(reader: impl Read, cap: u64, location: &str) -> Result<Vec<u8>> {
+pub(crate) fn read_capped(reader: impl Read, cap: u64, location: &str) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     reader
         .take(cap.saturating_add(1))

@@ -2,7 +2,7 @@
 //! `--on-error` policy.
 
 use anyhow::Error;
-use cadence_chatlog::{Format, Input, Limits, Message, MessageStream, ReadOptions, read_inputs};
+use cadence_chatlog::{DateOrder, Format, Input, Limits, Message, MessageStream, ReadOptions, read_inputs};
 
 use crate::Outcome;
 
@@ -26,6 +26,16 @@ pub struct InputArgs {
     /// What to do with a record that cannot be read: stop, or report it and go on.
     #[arg(long, value_enum, default_value_t = OnError::Fail)]
     pub on_error: OnError,
+    /// Day and month order of WhatsApp dates such as 03/04/24.
+    #[arg(long, value_enum, default_value_t = DateOrderArg::Auto)]
+    pub date_order: DateOrderArg,
+    /// UTC offset of exports whose times carry no zone (WhatsApp), e.g. +02:00 or -05:30.
+    #[arg(long, default_value = "+00:00", value_name = "OFFSET", value_parser = parse_utc_offset, allow_hyphen_values = true)]
+    pub utc_offset: i32,
+    /// Where a format has no reply links (WhatsApp, Discord CSV), a message within this many
+    /// minutes after another author's question is taken as its answer.
+    #[arg(long, default_value_t = ReadOptions::default().reply_window_minutes, value_name = "MINUTES")]
+    pub reply_window: u32,
     /// Most bytes a .zip export may decompress to.
     #[arg(long, default_value_t = Limits::default().max_unzipped_bytes, value_name = "BYTES")]
     pub max_unzipped_bytes: u64,
@@ -39,8 +49,38 @@ pub enum OnError {
     Skip,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DateOrderArg {
+    /// Inferred from all the dates of the file.
+    Auto,
+    /// D/M/Y.
+    DayFirst,
+    /// M/D/Y.
+    MonthFirst,
+}
+
 fn parse_format(name: &str) -> Result<Format, String> {
     name.parse()
+}
+
+/// `+02:00`, `-05:30` or `0` as minutes ahead of UTC.
+fn parse_utc_offset(text: &str) -> Result<i32, String> {
+    let invalid = || format!("{text:?} is not a UTC offset such as +02:00 or -05:30");
+    if text == "0" || text == "Z" {
+        return Ok(0);
+    }
+    let (sign, rest) = match text.split_at_checked(1) {
+        Some(("+", rest)) => (1, rest),
+        Some(("-", rest)) => (-1, rest),
+        _ => return Err(invalid()),
+    };
+    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "0"));
+    let hours: i32 = hours.parse().map_err(|_| invalid())?;
+    let minutes: i32 = minutes.parse().map_err(|_| invalid())?;
+    if hours > 14 || minutes >= 60 {
+        return Err(invalid());
+    }
+    Ok(sign * (hours * 60 + minutes))
 }
 
 impl InputArgs {
@@ -50,6 +90,13 @@ impl InputArgs {
             text_column: self.text_column.clone(),
             context_column: self.context_column.clone(),
             include_bots: self.include_bots,
+            date_order: match self.date_order {
+                DateOrderArg::Auto => DateOrder::Auto,
+                DateOrderArg::DayFirst => DateOrder::DayFirst,
+                DateOrderArg::MonthFirst => DateOrder::MonthFirst,
+            },
+            utc_offset_minutes: self.utc_offset,
+            reply_window_minutes: self.reply_window,
             limits: Limits {
                 max_unzipped_bytes: self.max_unzipped_bytes,
                 ..Limits::default()
@@ -153,4 +200,19 @@ impl Reader {
 #[allow(clippy::print_stderr)]
 pub fn report(line: &str) {
     eprintln!("cadence: {line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_utc_offset;
+
+    #[test]
+    fn utc_offsets() {
+        assert_eq!(parse_utc_offset("+02:00"), Ok(120));
+        assert_eq!(parse_utc_offset("-05:30"), Ok(-330));
+        assert_eq!(parse_utc_offset("+9"), Ok(540));
+        assert_eq!(parse_utc_offset("0"), Ok(0));
+        assert!(parse_utc_offset("2h").is_err());
+        assert!(parse_utc_offset("+15:00").is_err());
+    }
 }

@@ -4,6 +4,7 @@
 mod classify;
 mod convert;
 mod eval;
+mod health;
 mod input;
 mod labelled;
 mod labels;
@@ -39,6 +40,8 @@ enum Command {
     Classify(classify::Args),
     /// Write the messages of chat exports as JSONL, without classifying them.
     Convert(convert::Args),
+    /// Report how healthy a team's communication is.
+    Health(health::Args),
     /// Train a model on labelled messages.
     Train(train::Args),
     /// Measure a model on labelled messages.
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Classify(args) => classify::run(args),
         Command::Convert(args) => convert::run(args),
+        Command::Health(args) => health::run(args),
         Command::Train(args) => train::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Labels(args) => labels::run(args),
