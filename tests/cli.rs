@@ -27,7 +27,12 @@ fn cadence_with_stdin(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("cadence runs");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -81,7 +86,10 @@ fn classify_jsonl_keeps_order_and_fields_and_adds_scores() {
     assert_eq!(records.len(), input.len());
     for (record, original) in records.iter().zip(&input) {
         assert_eq!(record["id"], original["id"]);
-        assert_eq!(record["author"], original["author"], "unknown fields are kept");
+        assert_eq!(
+            record["author"], original["author"],
+            "unknown fields are kept"
+        );
         assert_eq!(record["text"], original["text"]);
         let label = record["label"].as_str().unwrap();
         let scores = record["scores"].as_object().unwrap();
@@ -89,7 +97,10 @@ fn classify_jsonl_keeps_order_and_fields_and_adds_scores() {
         assert_eq!(names, ["proactive", "silent", "overstepping", "aligned"]);
         let sum: f64 = scores.values().map(|v| v.as_f64().unwrap()).sum();
         assert!((sum - 1.0).abs() < 1e-5, "{sum}");
-        let best = scores.iter().max_by(|a, b| a.1.as_f64().partial_cmp(&b.1.as_f64()).unwrap()).unwrap();
+        let best = scores
+            .iter()
+            .max_by(|a, b| a.1.as_f64().partial_cmp(&b.1.as_f64()).unwrap())
+            .unwrap();
         assert_eq!(best.0, label);
         assert_eq!(record["confidence"], *best.1);
     }
@@ -100,26 +111,58 @@ fn context_decides_what_a_thumbs_up_means() {
     let input = "{\"text\": \"👍\", \"context\": \"Can you post where the audit report is?\"}\n\
                  {\"text\": \"👍\", \"context\": \"Can you confirm you'll wait for legal before sending?\"}\n";
     let out = cadence_with_stdin(&["classify"], input);
-    let labels: Vec<Value> = jsonl(&stdout(&out)).into_iter().map(|r| r["label"].clone()).collect();
+    let labels: Vec<Value> = jsonl(&stdout(&out))
+        .into_iter()
+        .map(|r| r["label"].clone())
+        .collect();
     assert_eq!(labels, ["silent", "aligned"]);
 }
 
 #[test]
 fn classify_reads_text_from_stdin_and_csv_columns() {
-    let out = cadence_with_stdin(&["classify", "-", "--input-format", "text"], "still on it\n\nI went ahead and signed the renewal\n");
+    let out = cadence_with_stdin(
+        &["classify", "-", "--input-format", "text"],
+        "still on it\n\nI went ahead and signed the renewal\n",
+    );
     let records = jsonl(&stdout(&out));
     assert_eq!(records.len(), 2);
-    assert_eq!(records[1]["id"], "3", "text lines keep their line number as id");
+    assert_eq!(
+        records[1]["id"], "3",
+        "text lines keep their line number as id"
+    );
 
     let dir = tempfile::tempdir().unwrap();
-    let csv = write(dir.path(), "m.csv", "who,message,question\nAna,👍,where is the audit?\nBo,\"Shipped the fix, CI green\",\n");
-    let out = cadence(&["classify", arg(&csv), "--text-column", "message", "--context-column", "question", "--format", "csv"]);
+    let csv = write(
+        dir.path(),
+        "m.csv",
+        "who,message,question\nAna,👍,where is the audit?\nBo,\"Shipped the fix, CI green\",\n",
+    );
+    let out = cadence(&[
+        "classify",
+        arg(&csv),
+        "--text-column",
+        "message",
+        "--context-column",
+        "question",
+        "--format",
+        "csv",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     let mut rows = csv_rows(&text);
     assert_eq!(
         rows.remove(0),
-        ["text", "context", "who", "label", "confidence", "scores.proactive", "scores.silent", "scores.overstepping", "scores.aligned"]
+        [
+            "text",
+            "context",
+            "who",
+            "label",
+            "confidence",
+            "scores.proactive",
+            "scores.silent",
+            "scores.overstepping",
+            "scores.aligned"
+        ]
     );
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0][2], "Ana");
@@ -136,13 +179,25 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn threshold_marks_uncertain_and_explain_names_features() {
-    let out = cadence(&["classify", arg(&examples()), "--threshold", "0.999", "--explain", "--explain-top", "3"]);
+    let out = cadence(&[
+        "classify",
+        arg(&examples()),
+        "--threshold",
+        "0.999",
+        "--explain",
+        "--explain-top",
+        "3",
+    ]);
     let records = jsonl(&stdout(&out));
     assert!(records.iter().any(|r| r["label"] == "uncertain"));
     for record in &records {
         let explanation = record["explanation"].as_array().unwrap();
         assert_eq!(explanation.len(), 3);
-        assert!(explanation.iter().all(|f| f["feature"].as_str().is_some_and(|s| !s.is_empty())));
+        assert!(
+            explanation
+                .iter()
+                .all(|f| f["feature"].as_str().is_some_and(|s| !s.is_empty()))
+        );
     }
     let bad = cadence(&["classify", arg(&examples()), "--threshold", "1.5"]);
     assert_eq!(bad.status.code(), Some(2));
@@ -156,21 +211,44 @@ fn json_and_output_file_formats() {
     let out = cadence(&["classify", arg(&examples()), "--output", arg(&out_path)]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
-    let written: Value = serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
-    assert_eq!(written.as_array().unwrap().len(), 16, "the .json extension chose a JSON array");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(leftovers, ["labels.json"], "no temporary file is left behind");
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    assert_eq!(
+        written.as_array().unwrap().len(),
+        16,
+        "the .json extension chose a JSON array"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        ["labels.json"],
+        "no temporary file is left behind"
+    );
 }
 
 #[test]
 fn a_bad_record_stops_with_its_file_and_line_but_keeps_what_came_before() {
     let dir = tempfile::tempdir().unwrap();
-    let input = write(dir.path(), "in.jsonl", "{\"text\": \"merged the fix\"}\n{\"text\": \"ok\"\n{\"text\": \"still on it\"}\n");
+    let input = write(
+        dir.path(),
+        "in.jsonl",
+        "{\"text\": \"merged the fix\"}\n{\"text\": \"ok\"\n{\"text\": \"still on it\"}\n",
+    );
     let out = cadence(&["classify", arg(&input)]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(jsonl(&stdout(&out)).len(), 1, "the record before the error is written");
+    assert_eq!(
+        jsonl(&stdout(&out)).len(),
+        1,
+        "the record before the error is written"
+    );
     let err = stderr(&out);
-    assert!(err.contains(&format!("{}:2: invalid JSON", input.display())), "{err}");
+    assert!(
+        err.contains(&format!("{}:2: invalid JSON", input.display())),
+        "{err}"
+    );
 }
 
 #[test]
@@ -184,9 +262,18 @@ fn on_error_skip_reports_bad_records_and_exits_partial() {
     let out = cadence(&["classify", arg(&input), "--on-error", "skip"]);
     assert_eq!(out.status.code(), Some(3));
     let records = jsonl(&stdout(&out));
-    assert_eq!(records.iter().map(|r| r["text"].as_str().unwrap()).collect::<Vec<_>>(), ["merged the fix", "still on it"]);
+    assert_eq!(
+        records
+            .iter()
+            .map(|r| r["text"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["merged the fix", "still on it"]
+    );
     let err = stderr(&out);
-    assert!(err.contains("in.jsonl:2: record has no \"text\" field"), "{err}");
+    assert!(
+        err.contains("in.jsonl:2: record has no \"text\" field"),
+        "{err}"
+    );
     assert!(err.contains("in.jsonl:3: invalid UTF-8"), "{err}");
     assert!(err.contains("skipped 2 bad records"), "{err}");
 }
@@ -197,17 +284,30 @@ fn missing_empty_and_unreadable_inputs_are_clear_errors() {
     let missing = dir.path().join("nope.jsonl");
     let out = cadence(&["classify", arg(&missing)]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("nope.jsonl: No such file or directory"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nope.jsonl: No such file or directory"),
+        "{}",
+        stderr(&out)
+    );
 
     let empty = write(dir.path(), "empty.jsonl", "");
     let out = cadence(&["classify", arg(&empty)]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no messages to classify in"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no messages to classify in"),
+        "{}",
+        stderr(&out)
+    );
 
     let csv = write(dir.path(), "m.csv", "body\nhello\n");
     let out = cadence(&["classify", arg(&csv)]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("m.csv: no column named \"text\" (--text-column); the columns are: body"), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("m.csv: no column named \"text\" (--text-column); the columns are: body"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -223,7 +323,10 @@ fn labelled_data(dir: &Path) -> PathBuf {
     let lines: Vec<&str> = train
         .lines()
         .filter(|line| {
-            let label = serde_json::from_str::<Value>(line).unwrap()["label"].as_str().unwrap().to_owned();
+            let label = serde_json::from_str::<Value>(line).unwrap()["label"]
+                .as_str()
+                .unwrap()
+                .to_owned();
             let n = taken.entry(label).or_default();
             *n += 1;
             *n <= 40
@@ -237,30 +340,70 @@ fn train_then_eval_a_model_directory() {
     let dir = tempfile::tempdir().unwrap();
     let data = labelled_data(dir.path());
     let model = dir.path().join("model");
-    let out = cadence(&["train", "--data", arg(&data), "--out", arg(&model), "--folds", "3"]);
+    let out = cadence(&[
+        "train",
+        "--data",
+        arg(&data),
+        "--out",
+        arg(&model),
+        "--folds",
+        "3",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let report = stdout(&out);
-    assert!(report.contains("examples 160 (proactive 40, silent 40, overstepping 40, aligned 40)"), "{report}");
+    assert!(
+        report.contains("examples 160 (proactive 40, silent 40, overstepping 40, aligned 40)"),
+        "{report}"
+    );
     assert!(report.contains("3-fold cross-validation"), "{report}");
     assert!(report.contains("confusion matrix"), "{report}");
 
-    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap()).unwrap();
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap())
+            .unwrap();
     assert_eq!(manifest["format_version"], 1);
     assert_eq!(manifest["training"]["data"][0]["examples"], 160);
-    assert_eq!(manifest["training"]["data"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        manifest["training"]["data"][0]["sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
 
-    let out = cadence(&["eval", "--model", arg(&model), "--data", arg(&data), "--format", "json"]);
+    let out = cadence(&[
+        "eval",
+        "--model",
+        arg(&model),
+        "--data",
+        arg(&data),
+        "--format",
+        "json",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let evaluation: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(evaluation["examples"], 160);
-    assert!(evaluation["macro_f1"].as_f64().unwrap() > 0.9, "a model fits its own training data");
+    assert!(
+        evaluation["macro_f1"].as_f64().unwrap() > 0.9,
+        "a model fits its own training data"
+    );
 }
 
 #[test]
 fn training_data_errors_name_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let data = write(dir.path(), "bad.jsonl", "{\"text\": \"a\", \"label\": \"silent\"}\n{\"text\": \"b\", \"label\": \"helpful\"}\n");
-    let out = cadence(&["train", "--data", arg(&data), "--out", arg(&dir.path().join("m"))]);
+    let data = write(
+        dir.path(),
+        "bad.jsonl",
+        "{\"text\": \"a\", \"label\": \"silent\"}\n{\"text\": \"b\", \"label\": \"helpful\"}\n",
+    );
+    let out = cadence(&[
+        "train",
+        "--data",
+        arg(&data),
+        "--out",
+        arg(&dir.path().join("m")),
+    ]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("bad.jsonl:2: unknown label \"helpful\": expected one of proactive, silent, overstepping, aligned"),
@@ -269,8 +412,15 @@ fn training_data_errors_name_file_and_line() {
     );
     let data = write(dir.path(), "unlabelled.jsonl", "{\"text\": \"a\"}\n");
     let out = cadence(&["eval", "--data", arg(&data)]);
-    assert!(stderr(&out).contains("unlabelled.jsonl:1: the record has no \"label\" field"), "{}", stderr(&out));
-    assert!(!dir.path().join("m").exists(), "no model is written from bad data");
+    assert!(
+        stderr(&out).contains("unlabelled.jsonl:1: the record has no \"label\" field"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !dir.path().join("m").exists(),
+        "no model is written from bad data"
+    );
 }
 
 #[test]
@@ -285,12 +435,20 @@ fn a_damaged_model_directory_says_what_is_wrong() {
     let check = |expected: &str| {
         let out = cadence(&["classify", "--model", arg(&model), arg(&examples())]);
         assert_eq!(out.status.code(), Some(1));
-        assert!(stderr(&out).contains(expected), "expected {expected:?} in {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "expected {expected:?} in {}",
+            stderr(&out)
+        );
     };
     check("manifest.json is missing: is this a cadence model directory?");
     write(&model, "manifest.json", "{not json");
     check("manifest.json is not valid JSON");
-    write(&model, "manifest.json", manifest.replace("\"format_version\": 1", "\"format_version\": 9"));
+    write(
+        &model,
+        "manifest.json",
+        manifest.replace("\"format_version\": 1", "\"format_version\": 9"),
+    );
     check("manifest.json has format_version 9, this cadence reads version 1");
     write(&model, "manifest.json", &manifest);
     check("weights.safetensors is missing");
@@ -298,6 +456,10 @@ fn a_damaged_model_directory_says_what_is_wrong() {
     weights[last] ^= 1;
     write(&model, "weights.safetensors", &weights);
     check("the manifest says");
-    write(&model, "manifest.json", manifest.replacen("\"silent\"", "\"quiet\"", 1));
+    write(
+        &model,
+        "manifest.json",
+        manifest.replacen("\"silent\"", "\"quiet\"", 1),
+    );
     check("the model's labels are");
 }

@@ -7,7 +7,15 @@ use std::path::{Path, PathBuf};
 use cadence_taxonomy::Label;
 use serde_json::Value;
 
-const ALLOWED_KEYS: [&str; 7] = ["id", "text", "label", "context", "domain", "hard", "generated"];
+const ALLOWED_KEYS: [&str; 7] = [
+    "id",
+    "text",
+    "label",
+    "context",
+    "domain",
+    "hard",
+    "generated",
+];
 const NEAR_DUPLICATE: f64 = 0.8;
 
 #[derive(Debug, Clone)]
@@ -35,7 +43,10 @@ fn read(path: &Path) -> Vec<Example> {
                 panic!("{at}: not a JSON object");
             };
             for key in fields.keys() {
-                assert!(ALLOWED_KEYS.contains(&key.as_str()), "{at}: unexpected field {key:?}");
+                assert!(
+                    ALLOWED_KEYS.contains(&key.as_str()),
+                    "{at}: unexpected field {key:?}"
+                );
             }
             let string = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_owned);
             let text = string("text").unwrap_or_else(|| panic!("{at}: no text"));
@@ -45,9 +56,15 @@ fn read(path: &Path) -> Vec<Example> {
                 .parse::<Label>()
                 .unwrap_or_else(|e| panic!("{at}: {e}"));
             let domain = string("domain").unwrap_or_else(|| panic!("{at}: no domain"));
-            assert!(!domain.is_empty() && domain == domain.to_lowercase(), "{at}: domain {domain:?}");
+            assert!(
+                !domain.is_empty() && domain == domain.to_lowercase(),
+                "{at}: domain {domain:?}"
+            );
             if let Some(context) = fields.get("context") {
-                assert!(context.as_str().is_some_and(|c| !c.trim().is_empty()), "{at}: context must be a non-empty string");
+                assert!(
+                    context.as_str().is_some_and(|c| !c.trim().is_empty()),
+                    "{at}: context must be a non-empty string"
+                );
             }
             for flag in ["hard", "generated"] {
                 if let Some(value) = fields.get(flag) {
@@ -88,8 +105,9 @@ fn normalise(text: &str) -> String {
         .to_lowercase()
         .chars()
         .map(|c| {
-            let punctuation = (c.is_ascii() && !c.is_ascii_alphanumeric() && !c.is_ascii_whitespace())
-                || ('\u{2000}'..='\u{206F}').contains(&c);
+            let punctuation =
+                (c.is_ascii() && !c.is_ascii_alphanumeric() && !c.is_ascii_whitespace())
+                    || ('\u{2000}'..='\u{206F}').contains(&c);
             if punctuation { ' ' } else { c }
         })
         .collect();
@@ -132,7 +150,11 @@ fn corpus_has_enough_distinct_examples_of_every_label() {
         .iter()
         .map(|e| (normalise(&e.text), e.context.as_deref().map(normalise)))
         .collect();
-    assert!(distinct.len() >= 2400, "{} distinct examples", distinct.len());
+    assert!(
+        distinct.len() >= 2400,
+        "{} distinct examples",
+        distinct.len()
+    );
     for (label, count) in per_label(&examples) {
         assert!(count >= 500, "{label}: {count} examples");
     }
@@ -141,18 +163,41 @@ fn corpus_has_enough_distinct_examples_of_every_label() {
 #[test]
 fn hard_cases_and_context_are_well_represented_and_generation_is_limited() {
     let examples = corpus();
-    let share = |f: fn(&Example) -> bool| examples.iter().filter(|e| f(e)).count() as f64 / examples.len() as f64;
-    assert!(share(|e| e.hard) >= 0.15, "hard share {}", share(|e| e.hard));
-    assert!(share(|e| e.context.is_some()) >= 0.25, "context share {}", share(|e| e.context.is_some()));
-    assert!(share(|e| e.generated) < 0.25, "generated share {}", share(|e| e.generated));
+    let share = |f: fn(&Example) -> bool| {
+        examples.iter().filter(|e| f(e)).count() as f64 / examples.len() as f64
+    };
+    assert!(
+        share(|e| e.hard) >= 0.15,
+        "hard share {}",
+        share(|e| e.hard)
+    );
+    assert!(
+        share(|e| e.context.is_some()) >= 0.25,
+        "context share {}",
+        share(|e| e.context.is_some())
+    );
+    assert!(
+        share(|e| e.generated) < 0.25,
+        "generated share {}",
+        share(|e| e.generated)
+    );
     // The same reply means different things under different questions: the corpus must
     // teach that with identical texts labelled differently by context.
     let mut labels_by_text: HashMap<String, HashSet<Label>> = HashMap::new();
     for e in examples.iter().filter(|e| e.context.is_some()) {
-        labels_by_text.entry(normalise(&e.text)).or_default().insert(e.label);
+        labels_by_text
+            .entry(normalise(&e.text))
+            .or_default()
+            .insert(e.label);
     }
-    let flips = labels_by_text.values().filter(|labels| labels.len() > 1).count();
-    assert!(flips >= 50, "only {flips} texts change label with their context");
+    let flips = labels_by_text
+        .values()
+        .filter(|labels| labels.len() > 1)
+        .count();
+    assert!(
+        flips >= 50,
+        "only {flips} texts change label with their context"
+    );
 }
 
 #[test]
@@ -162,7 +207,9 @@ fn splits_partition_the_corpus_stratified() {
     let by_id: HashMap<&str, &Example> = corpus.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut seen = HashSet::new();
     for e in train.iter().chain(&test) {
-        let original = by_id.get(e.id.as_str()).unwrap_or_else(|| panic!("{} is in a split but not the corpus", e.id));
+        let original = by_id
+            .get(e.id.as_str())
+            .unwrap_or_else(|| panic!("{} is in a split but not the corpus", e.id));
         assert_eq!(
             (&original.text, &original.context, original.label),
             (&e.text, &e.context, e.label),
@@ -171,11 +218,18 @@ fn splits_partition_the_corpus_stratified() {
         );
         assert!(seen.insert(e.id.clone()), "{} is in a split twice", e.id);
     }
-    assert_eq!(seen.len(), corpus.len(), "the splits miss corpus examples: rerun datasets/split.py");
+    assert_eq!(
+        seen.len(),
+        corpus.len(),
+        "the splits miss corpus examples: rerun datasets/split.py"
+    );
     let totals = per_label(&corpus);
     for (label, n) in per_label(&test) {
         let share = n as f64 / totals[&label] as f64;
-        assert!((0.2..=0.25).contains(&share), "{label}: {share:.3} of its examples in test");
+        assert!(
+            (0.2..=0.25).contains(&share),
+            "{label}: {share:.3} of its examples in test"
+        );
     }
 }
 
@@ -183,18 +237,29 @@ fn splits_partition_the_corpus_stratified() {
 fn no_text_is_in_both_splits() {
     let train: HashSet<String> = split("train").iter().map(|e| normalise(&e.text)).collect();
     for e in split("test") {
-        assert!(!train.contains(&normalise(&e.text)), "{} ({:?}) is also in train", e.id, e.text);
+        assert!(
+            !train.contains(&normalise(&e.text)),
+            "{} ({:?}) is also in train",
+            e.id,
+            e.text
+        );
     }
 }
 
 #[test]
 fn no_near_duplicates_across_splits() {
-    let train: Vec<(HashSet<String>, Example)> =
-        split("train").into_iter().map(|e| (shingles(&normalise(&e.text)), e)).collect();
+    let train: Vec<(HashSet<String>, Example)> = split("train")
+        .into_iter()
+        .map(|e| (shingles(&normalise(&e.text)), e))
+        .collect();
     for e in split("test") {
         let grams = shingles(&normalise(&e.text));
         for (other, train_example) in &train {
-            let (small, large) = if grams.len() < other.len() { (grams.len(), other.len()) } else { (other.len(), grams.len()) };
+            let (small, large) = if grams.len() < other.len() {
+                (grams.len(), other.len())
+            } else {
+                (other.len(), grams.len())
+            };
             if (small as f64) < NEAR_DUPLICATE * large as f64 {
                 continue;
             }
@@ -202,7 +267,10 @@ fn no_near_duplicates_across_splits() {
             assert!(
                 similarity <= NEAR_DUPLICATE,
                 "test {} and train {} are near-duplicates ({similarity:.2}): {:?} ~ {:?}",
-                e.id, train_example.id, e.text, train_example.text
+                e.id,
+                train_example.id,
+                e.text,
+                train_example.text
             );
         }
     }

@@ -27,7 +27,10 @@ fn examples(relative: &str) -> Vec<Example> {
             let record: Value = serde_json::from_str(line).unwrap();
             Example {
                 text: record["text"].as_str().unwrap().to_owned(),
-                context: record.get("context").and_then(Value::as_str).map(str::to_owned),
+                context: record
+                    .get("context")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
                 label: record["label"].as_str().unwrap().parse().unwrap(),
             }
         })
@@ -65,7 +68,12 @@ fn retraining_reproduces_the_shipped_model() {
     let before = predicted_labels(&shipped.classifier, &test);
     let after = predicted_labels(&retrained, &test);
     let differ = before.iter().zip(&after).filter(|(a, b)| a != b).count();
-    assert_eq!(differ, 0, "{differ} of {} test predictions changed", test.len());
+    assert_eq!(
+        differ,
+        0,
+        "{differ} of {} test predictions changed",
+        test.len()
+    );
 }
 
 #[test]
@@ -76,7 +84,11 @@ fn shipped_model_meets_the_accuracy_target_on_the_test_split() {
         .predict_batch(&test, |e| (e.text.as_str(), e.context.as_deref()));
     let gold: Vec<Label> = test.iter().map(|e| e.label).collect();
     let evaluation = Evaluation::new(&gold, &scores);
-    assert!(evaluation.macro_f1 >= 0.85, "macro-F1 {:.3}", evaluation.macro_f1);
+    assert!(
+        evaluation.macro_f1 >= 0.85,
+        "macro-F1 {:.3}",
+        evaluation.macro_f1
+    );
     for class in &evaluation.per_class {
         assert!(class.f1 >= 0.8, "{}: F1 {:.3}", class.label, class.f1);
     }
@@ -94,7 +106,11 @@ fn the_taxonomy_examples_get_their_own_labels() {
         for example in label.examples() {
             let scores = model.predict(example.text, example.context);
             let predicted = cadence_taxonomy::Classification::from_scores(scores, 0.0).top_label();
-            assert_eq!(predicted, label, "{:?} (context {:?})", example.text, example.context);
+            assert_eq!(
+                predicted, label,
+                "{:?} (context {:?})",
+                example.text, example.context
+            );
         }
     }
 }

@@ -69,18 +69,37 @@ pub(crate) trait FeatureSink {
     fn add(&mut self, group: Group, hash: u64, name: impl FnOnce() -> String);
 }
 
-/// Buffers reused across messages so that featurising allocates almost nothing.
+/// Buffers reused across messages so that featurising allocates nothing once warm.
 #[derive(Debug, Default)]
 pub struct Scratch {
     text: String,
     context: String,
-    padded: String,
-    hits: Vec<(u32, Group)>,
+    words: WordScratch,
+    /// Feature occurrences packed as `index << 2 | group`, so that sorting plain integers
+    /// brings equal features together.
+    hits: Vec<u32>,
+    /// Distinct features with their sublinear term frequency.
+    counted: Vec<(u32, f32)>,
+    vector: SparseVector,
 }
 
-impl FeatureSink for (u32, &mut Vec<(u32, Group)>) {
+/// Buffers for the character n-grams of one word.
+#[derive(Debug, Default)]
+pub(crate) struct WordScratch {
+    padded: String,
+    bounds: Vec<usize>,
+}
+
+/// Collects packed feature occurrences.
+struct Hits<'a> {
+    mask: u32,
+    hits: &'a mut Vec<u32>,
+}
+
+impl FeatureSink for Hits<'_> {
     fn add(&mut self, group: Group, hash: u64, _name: impl FnOnce() -> String) {
-        self.1.push((hash as u32 & self.0, group));
+        self.hits
+            .push(((hash as u32 & self.mask) << 2) | group as u32);
     }
 }
 
@@ -115,11 +134,24 @@ impl Featurizer {
         context: Option<&str>,
         scratch: &mut Scratch,
     ) -> SparseVector {
+        self.featurize_into(text, context, scratch).clone()
+    }
+
+    /// Like [`Featurizer::featurize`], into `scratch`'s own vector: no allocation once the
+    /// scratch buffers have grown.
+    pub fn featurize_into<'s>(
+        &self,
+        text: &str,
+        context: Option<&str>,
+        scratch: &'s mut Scratch,
+    ) -> &'s SparseVector {
         let Scratch {
             text: text_buf,
             context: context_buf,
-            padded,
+            words,
             hits,
+            counted,
+            vector,
         } = scratch;
         hits.clear();
         normalize_into(text, text_buf);
@@ -127,8 +159,17 @@ impl Featurizer {
             normalize_into(c, context_buf);
             context_buf.as_str()
         });
-        self.emit(text_buf, context, padded, &mut (self.mask, &mut *hits));
-        self.weigh(hits)
+        self.emit(
+            text_buf,
+            context,
+            words,
+            &mut Hits {
+                mask: self.mask,
+                hits,
+            },
+        );
+        self.weigh(hits, counted, vector);
+        vector
     }
 
     /// Calls `sink` for every feature occurrence of a normalised message and context.
@@ -136,7 +177,7 @@ impl Featurizer {
         &self,
         text: &str,
         context: Option<&str>,
-        padded: &mut String,
+        words: &mut WordScratch,
         sink: &mut impl FeatureSink,
     ) {
         let mut tokens = 0usize;
@@ -152,7 +193,7 @@ impl Featurizer {
                 format!("{previous} {word}")
             });
             previous = word;
-            self.emit_char_ngrams(word, padded, sink);
+            self.emit_char_ngrams(word, words, sink);
         }
         if tokens > 0 {
             sink.add(Group::Words, bigram(previous, END, SEED_BIGRAM), || {
@@ -205,19 +246,22 @@ impl Featurizer {
     }
 
     /// Character n-grams of `<word>`, as fastText takes them; placeholders are whole words.
-    fn emit_char_ngrams(&self, word: &str, padded: &mut String, sink: &mut impl FeatureSink) {
+    fn emit_char_ngrams(&self, word: &str, scratch: &mut WordScratch, sink: &mut impl FeatureSink) {
         if [normalize::URL, normalize::MENTION, normalize::CHANNEL].contains(&word) {
             return;
         }
+        let WordScratch { padded, bounds } = scratch;
         padded.clear();
         padded.push('<');
         padded.push_str(word);
         padded.push('>');
-        let bounds: Vec<usize> = padded
-            .char_indices()
-            .map(|(i, _)| i)
-            .chain(std::iter::once(padded.len()))
-            .collect();
+        bounds.clear();
+        if padded.is_ascii() {
+            bounds.extend(0..=padded.len());
+        } else {
+            bounds.extend(padded.char_indices().map(|(i, _)| i));
+            bounds.push(padded.len());
+        }
         let chars = bounds.len() - 1;
         for n in self.config.char_ngram_min..=self.config.char_ngram_max.min(chars) {
             for start in 0..=chars - n {
@@ -232,40 +276,38 @@ impl Featurizer {
     }
 
     /// Turns feature occurrences into the weighted, normalised vector.
-    fn weigh(&self, hits: &mut [(u32, Group)]) -> SparseVector {
+    fn weigh(&self, hits: &mut [u32], counted: &mut Vec<(u32, f32)>, vector: &mut SparseVector) {
         hits.sort_unstable();
-        let mut weighted: Vec<(u32, Group, f32)> = Vec::with_capacity(hits.len());
+        counted.clear();
         let mut group_norms = [0f32; 4];
         for run in hits.chunk_by(|a, b| a == b) {
-            let (index, group) = run[0];
-            let tf = 1.0 + (run.len() as f32).ln();
-            group_norms[group as usize] += tf * tf;
-            weighted.push((index, group, tf));
+            let tf = if run.len() == 1 {
+                1.0
+            } else {
+                1.0 + (run.len() as f32).ln()
+            };
+            group_norms[(run[0] & 3) as usize] += tf * tf;
+            counted.push((run[0], tf));
         }
-        let group_scale = [
+        let weights = [
             self.config.weight_words,
             self.config.weight_chars,
             self.config.weight_context,
             self.config.weight_shape,
-        ]
-        .map(f32::from)
-        .into_iter()
-        .zip(group_norms)
-        .map(|(weight, norm)| {
-            if norm > 0.0 {
-                weight / norm.sqrt()
+        ];
+        let scale: [f32; 4] = std::array::from_fn(|g| {
+            if group_norms[g] > 0.0 {
+                weights[g] / group_norms[g].sqrt()
             } else {
                 0.0
             }
-        })
-        .collect::<Vec<_>>();
+        });
 
-        let mut vector = SparseVector {
-            indices: Vec::with_capacity(weighted.len()),
-            values: Vec::with_capacity(weighted.len()),
-        };
-        for (index, group, tf) in weighted {
-            let value = tf * group_scale[group as usize];
+        vector.indices.clear();
+        vector.values.clear();
+        for &(packed, tf) in counted.iter() {
+            let (index, value) = (packed >> 2, tf * scale[(packed & 3) as usize]);
+            // The same index in two groups is one feature: sorted, they are adjacent.
             if vector.indices.last() == Some(&index) {
                 *vector.values.last_mut().expect("values follow indices") += value;
             } else {
@@ -277,7 +319,6 @@ impl Featurizer {
         if norm > 0.0 {
             vector.values.iter_mut().for_each(|v| *v /= norm);
         }
-        vector
     }
 }
 
@@ -347,7 +388,7 @@ mod tests {
             }
         }
         let mut names = Names(Vec::new());
-        featurizer.emit("ok 👍", None, &mut String::new(), &mut names);
+        featurizer.emit("ok 👍", None, &mut WordScratch::default(), &mut names);
         for expected in [
             "ok",
             "<s> ok",

@@ -8,7 +8,7 @@ use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::features::{FeatureSink, Featurizer, Group, Scratch, SparseVector};
+use crate::features::{FeatureSink, Featurizer, Group, Scratch, SparseVector, WordScratch};
 use crate::normalize::normalize;
 
 /// Probabilities for each label, in [`Label::ALL`] order.
@@ -98,8 +98,8 @@ impl Classifier {
             .with_min_len(256)
             .map_init(Scratch::default, |scratch, item| {
                 let (text, context) = text_of(item);
-                let x = self.featurizer.featurize(text, context, scratch);
-                self.model.probabilities(&x)
+                self.model
+                    .probabilities(self.featurizer.featurize_into(text, context, scratch))
             })
             .collect()
     }
@@ -123,7 +123,7 @@ impl Classifier {
         self.featurizer.emit(
             &normalize(text),
             context.as_deref(),
-            &mut String::new(),
+            &mut WordScratch::default(),
             &mut names,
         );
 

@@ -25,26 +25,36 @@ pub fn normalize_into(text: &str, out: &mut String) {
             }
             continue;
         }
-        let mut in_word = false;
-        for c in raw.nfkc().flat_map(char::to_lowercase) {
-            if c.is_alphanumeric() || c == '\'' && in_word || c == '_' {
-                if !in_word {
-                    out.push(' ');
-                    in_word = true;
-                }
-                out.push(if c.is_ascii_digit() { '0' } else { c });
-                continue;
-            }
-            in_word = false;
-            if c == '?' || c == '!' || is_symbol(c) {
-                out.push(' ');
-                out.push(c);
-            }
+        // ASCII is its own NFKC form: most chat skips the Unicode tables.
+        if raw.is_ascii() {
+            push_chars(out, raw.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            push_chars(out, raw.nfkc().flat_map(char::to_lowercase));
         }
     }
     // Every token was written with a leading space.
     if out.starts_with(' ') {
         out.remove(0);
+    }
+}
+
+/// Writes the tokens of one whitespace-free piece of text.
+fn push_chars(out: &mut String, chars: impl Iterator<Item = char>) {
+    let mut in_word = false;
+    for c in chars {
+        if c.is_alphanumeric() || c == '\'' && in_word || c == '_' {
+            if !in_word {
+                out.push(' ');
+                in_word = true;
+            }
+            out.push(if c.is_ascii_digit() { '0' } else { c });
+            continue;
+        }
+        in_word = false;
+        if c == '?' || c == '!' || is_symbol(c) {
+            out.push(' ');
+            out.push(c);
+        }
     }
 }
 

@@ -59,15 +59,24 @@ pub fn run(args: Args) -> Result<Outcome> {
             break;
         }
         let count = batch.messages.len() as u64;
-        let scores = classifier.predict_batch(&batch.messages, |m| (m.text.as_str(), m.context.as_deref()));
+        let scores =
+            classifier.predict_batch(&batch.messages, |m| (m.text.as_str(), m.context.as_deref()));
         let out = match &mut writer {
             Some(out) => out,
-            None => writer.insert(RecordWriter::new(format, Destination::open(args.output.as_deref())?)),
+            None => writer.insert(RecordWriter::new(
+                format,
+                Destination::open(args.output.as_deref())?,
+            )),
         };
         for (message, scores) in batch.messages.into_iter().zip(scores) {
             let classification = Classification::from_scores(scores, args.threshold);
             let explanation = args.explain.then(|| {
-                classifier.explain(&message.text, message.context.as_deref(), classification.top_label(), args.explain_top)
+                classifier.explain(
+                    &message.text,
+                    message.context.as_deref(),
+                    classification.top_label(),
+                    args.explain_top,
+                )
             });
             out.write(&classified_record(message, &classification, explanation))?;
         }
@@ -84,7 +93,10 @@ pub fn run(args: Args) -> Result<Outcome> {
     bar.finish_and_clear();
     let Some(writer) = writer else {
         reader.finish();
-        bail!("no messages to classify in {}", describe_inputs(&args.input));
+        bail!(
+            "no messages to classify in {}",
+            describe_inputs(&args.input)
+        );
     };
     writer.finish()?;
     Ok(reader.finish())
@@ -97,15 +109,21 @@ pub fn classified_record(
     classification: &Classification,
     explanation: Option<Vec<Contribution>>,
 ) -> Map<String, Value> {
-    let Value::Object(mut record) = serde_json::to_value(message).expect("messages serialise") else {
+    let Value::Object(mut record) = serde_json::to_value(message).expect("messages serialise")
+    else {
         unreachable!("a message serialises to an object")
     };
-    let Value::Object(fields) = serde_json::to_value(classification).expect("classifications serialise") else {
+    let Value::Object(fields) =
+        serde_json::to_value(classification).expect("classifications serialise")
+    else {
         unreachable!("a classification serialises to an object")
     };
     record.extend(fields);
     if let Some(explanation) = explanation {
-        record.insert("explanation".into(), serde_json::to_value(explanation).expect("serialises"));
+        record.insert(
+            "explanation".into(),
+            serde_json::to_value(explanation).expect("serialises"),
+        );
     }
     record
 }

@@ -23,10 +23,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
-    let format = args.format.unwrap_or_else(|| match RecordFormat::choose(None, args.output.as_deref()) {
-        RecordFormat::Table if args.output.is_none() => RecordFormat::Jsonl,
-        chosen => chosen,
-    });
+    let format =
+        args.format.unwrap_or_else(
+            || match RecordFormat::choose(None, args.output.as_deref()) {
+                RecordFormat::Table if args.output.is_none() => RecordFormat::Jsonl,
+                chosen => chosen,
+            },
+        );
     let mut reader = Reader::open(&args.input);
     let mut writer = RecordWriter::new(format, Destination::open(args.output.as_deref())?);
     let bar = progress::spinner("converting");

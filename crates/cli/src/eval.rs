@@ -49,9 +49,16 @@ pub fn render(evaluation: &Evaluation) -> String {
     let _ = writeln!(
         out,
         "examples {}   accuracy {:.3}   macro-F1 {:.3}   expected calibration error {:.3}\n",
-        evaluation.examples, evaluation.accuracy, evaluation.macro_f1, evaluation.expected_calibration_error
+        evaluation.examples,
+        evaluation.accuracy,
+        evaluation.macro_f1,
+        evaluation.expected_calibration_error
     );
-    let _ = writeln!(out, "{:<14}{:>10}{:>10}{:>10}{:>10}", "label", "precision", "recall", "f1", "support");
+    let _ = writeln!(
+        out,
+        "{:<14}{:>10}{:>10}{:>10}{:>10}",
+        "label", "precision", "recall", "f1", "support"
+    );
     for class in &evaluation.per_class {
         let _ = writeln!(
             out,
@@ -59,7 +66,10 @@ pub fn render(evaluation: &Evaluation) -> String {
             class.label, class.precision, class.recall, class.f1, class.support
         );
     }
-    let _ = writeln!(out, "\nconfusion matrix (rows: true label, columns: predicted)");
+    let _ = writeln!(
+        out,
+        "\nconfusion matrix (rows: true label, columns: predicted)"
+    );
     let _ = write!(out, "{:<14}", "");
     for label in Label::ALL {
         let _ = write!(out, "{:>14}", label.name());

@@ -118,7 +118,11 @@ impl Args {
             },
             min_group_size: self.min_group_size,
             pseudonymize: self.pseudonymize.as_ref().map(|salt| {
-                if salt.is_empty() { random_salt() } else { salt.clone() }
+                if salt.is_empty() {
+                    random_salt()
+                } else {
+                    salt.clone()
+                }
             }),
             aggregate_only: self.aggregate_only,
             review_limit: self.review_limit,
@@ -196,7 +200,10 @@ pub fn run(args: Args) -> Result<Outcome> {
                 .classifier
                 .predict_batch(&unlabelled, |m| (m.text.as_str(), m.context.as_deref()));
             for (message, scores) in unlabelled.iter().zip(scores) {
-                builder.push(message, &Classification::from_scores(scores, args.threshold));
+                builder.push(
+                    message,
+                    &Classification::from_scores(scores, args.threshold),
+                );
             }
         }
         if let Some(error) = batch.error {
@@ -207,7 +214,10 @@ pub fn run(args: Args) -> Result<Outcome> {
     bar.finish_and_clear();
     if messages == 0 {
         reader.finish();
-        bail!("no messages to report on in {}", describe_inputs(&args.input));
+        bail!(
+            "no messages to report on in {}",
+            describe_inputs(&args.input)
+        );
     }
     let report = builder.finish();
     write_report(&report, &args)?;

@@ -2,7 +2,9 @@
 //! `--on-error` policy.
 
 use anyhow::Error;
-use cadence_chatlog::{DateOrder, Format, Input, Limits, Message, MessageStream, ReadOptions, read_inputs};
+use cadence_chatlog::{
+    DateOrder, Format, Input, Limits, Message, MessageStream, ReadOptions, read_inputs,
+};
 
 use crate::Outcome;
 
@@ -174,11 +176,17 @@ impl Reader {
             report(&format!("warning: {warning}"));
         }
         if summary.warnings.len() > SHOWN {
-            report(&format!("... and {} more warnings", summary.warnings.len() - SHOWN));
+            report(&format!(
+                "... and {} more warnings",
+                summary.warnings.len() - SHOWN
+            ));
         }
         let mut skipped = Vec::new();
         if summary.skipped_bots > 0 {
-            skipped.push(format!("{} bot messages (--include-bots keeps them)", summary.skipped_bots));
+            skipped.push(format!(
+                "{} bot messages (--include-bots keeps them)",
+                summary.skipped_bots
+            ));
         }
         if summary.skipped_system > 0 {
             skipped.push(format!("{} system messages", summary.skipped_system));
@@ -187,7 +195,11 @@ impl Reader {
             skipped.push(format!("{} bad records", self.skipped_records));
         }
         if !skipped.is_empty() {
-            report(&format!("read {} messages; skipped {}", self.messages, skipped.join(", ")));
+            report(&format!(
+                "read {} messages; skipped {}",
+                self.messages,
+                skipped.join(", ")
+            ));
         }
         if self.skipped_records > 0 {
             Outcome::Partial

@@ -37,16 +37,36 @@ pub fn read(args: &DataArgs) -> Result<(Vec<Example>, Vec<DataFile>)> {
     let mut examples = Vec::new();
     let mut files = Vec::new();
     for path in &args.data {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         let mut stream = read_inputs(&[Input::Path(path.clone())], &options);
         let before = examples.len();
         while let Some(message) = stream.next() {
             let mut message = message?;
-            let at = || stream.summary().position.unwrap_or_else(|| path.display().to_string());
+            let at = || {
+                stream
+                    .summary()
+                    .position
+                    .unwrap_or_else(|| path.display().to_string())
+            };
             let label = match message.extra.shift_remove(&args.label_column) {
-                Some(Value::String(name)) => name.parse::<Label>().map_err(|e| anyhow!("{}: {e}", at()))?,
-                Some(other) => return Err(anyhow!("{}: {:?} is {other}, expected a label name", at(), args.label_column)),
-                None => return Err(anyhow!("{}: the record has no {:?} field", at(), args.label_column)),
+                Some(Value::String(name)) => name
+                    .parse::<Label>()
+                    .map_err(|e| anyhow!("{}: {e}", at()))?,
+                Some(other) => {
+                    return Err(anyhow!(
+                        "{}: {:?} is {other}, expected a label name",
+                        at(),
+                        args.label_column
+                    ));
+                }
+                None => {
+                    return Err(anyhow!(
+                        "{}: the record has no {:?} field",
+                        at(),
+                        args.label_column
+                    ));
+                }
             };
             examples.push(Example {
                 text: message.text,

@@ -34,7 +34,12 @@ pub fn run(args: Args) -> Result<Outcome> {
         ReportFormat::Table => {
             let mut out = String::new();
             for label in Label::ALL {
-                let _ = writeln!(out, "{}\n  {}", label.name().to_uppercase(), label.definition());
+                let _ = writeln!(
+                    out,
+                    "{}\n  {}",
+                    label.name().to_uppercase(),
+                    label.definition()
+                );
                 let _ = writeln!(out, "  cues:");
                 for cue in label.cues() {
                     let _ = writeln!(out, "    - {cue}");
@@ -43,7 +48,11 @@ pub fn run(args: Args) -> Result<Outcome> {
                 for example in label.examples() {
                     match example.context {
                         Some(context) => {
-                            let _ = writeln!(out, "    \"{}\"  (answering \"{context}\")", example.text);
+                            let _ = writeln!(
+                                out,
+                                "    \"{}\"  (answering \"{context}\")",
+                                example.text
+                            );
                         }
                         None => {
                             let _ = writeln!(out, "    \"{}\"", example.text);

@@ -17,7 +17,11 @@ pub fn load(dir: Option<&Path>) -> Result<LoadedModel> {
 fn builtin() -> Result<LoadedModel> {
     const MANIFEST: &[u8] = include_bytes!("../../../models/default/manifest.json");
     const WEIGHTS: &[u8] = include_bytes!("../../../models/default/weights.safetensors");
-    Ok(model_dir::load_bytes(MANIFEST, WEIGHTS, "built-in default")?)
+    Ok(model_dir::load_bytes(
+        MANIFEST,
+        WEIGHTS,
+        "built-in default",
+    )?)
 }
 
 #[cfg(not(default_model))]

@@ -61,7 +61,8 @@ impl Destination {
                 file: None,
             });
         };
-        let temp = temp_file_beside(path).with_context(|| format!("cannot write {}", path.display()))?;
+        let temp =
+            temp_file_beside(path).with_context(|| format!("cannot write {}", path.display()))?;
         let (file, temp_path) = temp.into_parts();
         Ok(Destination {
             writer: BufWriter::with_capacity(1 << 16, Box::new(file)),
@@ -118,14 +119,16 @@ impl RecordWriter {
             RecordFormat::Csv => {
                 let flat = flatten(record);
                 let mut writer = csv::Writer::from_writer(out);
-                let header = self.csv_header.get_or_insert_with(|| {
-                    flat.iter().map(|(k, _)| k.clone()).collect()
-                });
+                let header = self
+                    .csv_header
+                    .get_or_insert_with(|| flat.iter().map(|(k, _)| k.clone()).collect());
                 if self.written == 0 {
                     writer.write_record(header.iter())?;
                 }
                 let row = header.iter().map(|column| {
-                    flat.iter().find(|(k, _)| k == column).map_or("", |(_, v)| v.as_str())
+                    flat.iter()
+                        .find(|(k, _)| k == column)
+                        .map_or("", |(_, v)| v.as_str())
                 });
                 writer.write_record(row)?;
                 writer.flush()?;
@@ -185,8 +188,11 @@ const TABLE_COLUMNS: [(&str, usize); 5] = [
 ];
 
 fn write_table_row(out: &mut dyn Write, record: &Map<String, Value>, index: usize) -> Result<()> {
-    let columns: Vec<(&str, usize)> =
-        TABLE_COLUMNS.iter().copied().filter(|(key, _)| record.contains_key(*key)).collect();
+    let columns: Vec<(&str, usize)> = TABLE_COLUMNS
+        .iter()
+        .copied()
+        .filter(|(key, _)| record.contains_key(*key))
+        .collect();
     if index == 0 {
         let mut header = String::new();
         for (key, width) in &columns {
@@ -210,13 +216,20 @@ fn write_table_row(out: &mut dyn Write, record: &Map<String, Value>, index: usiz
     }
     let text = record.get("text").map(cell).unwrap_or_default();
     let room = TABLE_WIDTH.saturating_sub(line.width()).max(20);
-    line.push_str(&truncate(&text.split_whitespace().collect::<Vec<_>>().join(" "), room));
+    line.push_str(&truncate(
+        &text.split_whitespace().collect::<Vec<_>>().join(" "),
+        room,
+    ));
     writeln!(out, "{}", line.trim_end())?;
     if let Some(Value::Array(features)) = record.get("explanation") {
         let shown: Vec<String> = features
             .iter()
             .filter_map(|f| {
-                Some(format!("{} {:+.2}", f.get("feature")?.as_str()?, f.get("weight")?.as_f64()?))
+                Some(format!(
+                    "{} {:+.2}",
+                    f.get("feature")?.as_str()?,
+                    f.get("weight")?.as_f64()?
+                ))
             })
             .collect();
         writeln!(out, "    because: {}", shown.join(", "))?;

@@ -44,7 +44,10 @@ pub fn run(args: Args) -> Result<Outcome> {
     };
     let cross_validation = match args.folds {
         Some(folds) => {
-            report(&format!("cross-validating on {} examples with {folds} folds", examples.len()));
+            report(&format!(
+                "cross-validating on {} examples with {folds} folds",
+                examples.len()
+            ));
             let folds = folds as usize;
             Some(CrossValidation {
                 folds,
@@ -68,8 +71,10 @@ pub fn run(args: Args) -> Result<Outcome> {
         ReportFormat::Json => serde_json::to_string_pretty(&manifest.training)? + "\n",
         ReportFormat::Table => {
             let r = &manifest.training.report;
-            let per_label: Vec<String> =
-                Label::ALL.iter().map(|l| format!("{l} {}", r.per_label[l.index()])).collect();
+            let per_label: Vec<String> = Label::ALL
+                .iter()
+                .map(|l| format!("{l} {}", r.per_label[l.index()]))
+                .collect();
             let mut text = format!(
                 "model written to {}\nexamples {} ({})\nL-BFGS iterations {}, loss {:.4}\n\
                  temperature {:.3}: calibration error on {} held-out examples {:.3} -> {:.3}\n",
@@ -89,7 +94,9 @@ pub fn run(args: Args) -> Result<Outcome> {
                     text.push_str(&render(&cv.evaluation));
                 }
                 None => {
-                    text.push_str("\n(use --folds K for cross-validated precision, recall and F1)\n");
+                    text.push_str(
+                        "\n(use --folds K for cross-validated precision, recall and F1)\n",
+                    );
                 }
             }
             text
