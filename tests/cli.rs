@@ -463,3 +463,242 @@ fn a_damaged_model_directory_says_what_is_wrong() {
     );
     check("the model's labels are");
 }
+
+fn team_fixture() -> PathBuf {
+    root().join("tests/fixtures/team/messages.jsonl")
+}
+
+fn health_json(args: &[&str]) -> Value {
+    let mut all = vec!["health"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let out = cadence(&all);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+fn person<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is not in the report"))
+}
+
+/// The habits the fixture's cast was written with (tests/fixtures/team/README.md), found by
+/// the shipped model, not by the fixture's gold labels.
+fn assert_finds_the_team_habits(report: &Value) {
+    assert_eq!(report["people"].as_array().unwrap().len(), 9);
+    let dana = person(report, "Dana");
+    let episode = &dana["dark_episodes"][0];
+    assert!(episode["working_days"].as_u64().unwrap() >= 9, "{episode}");
+    assert_eq!(episode["from"], "2024-03-25");
+
+    let review = report["review"]["items"].as_array().unwrap();
+    let by_eli = review.iter().filter(|i| i["author"] == "Eli").count();
+    let top: Vec<&Value> = review.iter().take(5).map(|i| &i["author"]).collect();
+    assert!(
+        by_eli >= 6,
+        "only {by_eli} of Eli's overstepping messages are up for review"
+    );
+    assert!(
+        top.iter().filter(|a| **a == "Eli").count() >= 3,
+        "the most confident reviews are not Eli's: {top:?}"
+    );
+    for other in [
+        "Dana", "Finn", "Ravi", "Sofia", "Tom", "Hana", "Jonas", "Maya",
+    ] {
+        let shares = &person(report, other)["label_mix"]["shares"];
+        assert!(
+            shares["overstepping"].as_f64().unwrap()
+                < person(report, "Eli")["label_mix"]["shares"]["overstepping"]
+                    .as_f64()
+                    .unwrap()
+                    / 2.0,
+            "{other} looks like as much of an overstepper as Eli: {shares}"
+        );
+    }
+
+    let finn = person(report, "Finn");
+    assert!(
+        finn["label_mix"]["shares"]["silent"].as_f64().unwrap() >= 0.75,
+        "{}",
+        finn["label_mix"]
+    );
+    assert!(finn["silent_replies"].as_u64().unwrap() * 10 >= finn["replies"].as_u64().unwrap() * 8);
+}
+
+#[test]
+fn health_finds_the_team_habits_with_the_shipped_model() {
+    let report = health_json(&[arg(&team_fixture())]);
+    assert_finds_the_team_habits(&report);
+    let findings: Vec<&str> = report["top_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        findings.iter().any(|f| f.contains("Dana went dark")),
+        "{findings:?}"
+    );
+    assert!(findings.iter().any(|f| f.contains("Eli")), "{findings:?}");
+}
+
+/// Writes the team fixture as the Slack workspace export it stands for.
+fn slack_export(dir: &Path) -> PathBuf {
+    let export = dir.join("slack-export");
+    let records = jsonl(&std::fs::read_to_string(team_fixture()).unwrap());
+    let mut people: Vec<String> = records
+        .iter()
+        .map(|r| r["author"].as_str().unwrap().to_owned())
+        .collect();
+    people.sort();
+    people.dedup();
+    let user_id = |name: &str| format!("U{:03}", people.iter().position(|p| p == name).unwrap());
+    let users: Vec<Value> = people
+        .iter()
+        .map(|p| serde_json::json!({"id": user_id(p), "name": p.to_lowercase(), "real_name": p, "profile": {"display_name": p}}))
+        .collect();
+    std::fs::create_dir_all(&export).unwrap();
+    write(
+        &export,
+        "users.json",
+        serde_json::to_string(&users).unwrap(),
+    );
+    let mut channels: Vec<String> = records
+        .iter()
+        .map(|r| r["conversation"].as_str().unwrap().to_owned())
+        .collect();
+    channels.sort();
+    channels.dedup();
+    let listing: Vec<Value> = channels
+        .iter()
+        .enumerate()
+        .map(|(i, c)| serde_json::json!({"id": format!("C{i:03}"), "name": c, "members": people.iter().map(|p| user_id(p)).collect::<Vec<_>>()}))
+        .collect();
+    write(
+        &export,
+        "channels.json",
+        serde_json::to_string(&listing).unwrap(),
+    );
+
+    // Slack ids are timestamps: one per message, unique within the export.
+    let ts_of: std::collections::HashMap<String, String> = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let time =
+                chrono::DateTime::parse_from_rfc3339(r["timestamp"].as_str().unwrap()).unwrap();
+            (
+                r["id"].as_str().unwrap().to_owned(),
+                format!("{}.{:06}", time.timestamp(), i),
+            )
+        })
+        .collect();
+    let mut days: std::collections::BTreeMap<(String, String), Vec<Value>> = Default::default();
+    for r in &records {
+        let mut text = r["text"].as_str().unwrap().to_owned();
+        for name in &people {
+            text = text.replace(&format!("@{name}"), &format!("<@{}>", user_id(name)));
+        }
+        let ts = &ts_of[r["id"].as_str().unwrap()];
+        let mut message = serde_json::json!({"type": "message", "user": user_id(r["author"].as_str().unwrap()), "text": text, "ts": ts});
+        if let Some(thread) = r.get("thread").and_then(Value::as_str) {
+            message["thread_ts"] = Value::String(ts_of[thread].clone());
+        }
+        let day = r["timestamp"].as_str().unwrap()[..10].to_owned();
+        days.entry((r["conversation"].as_str().unwrap().to_owned(), day))
+            .or_default()
+            .push(message);
+    }
+    for ((channel, day), messages) in days {
+        std::fs::create_dir_all(export.join(&channel)).unwrap();
+        write(
+            &export.join(&channel),
+            &format!("{day}.json"),
+            serde_json::to_string_pretty(&messages).unwrap(),
+        );
+    }
+    export
+}
+
+#[test]
+fn health_reads_the_team_as_a_slack_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = slack_export(dir.path());
+    let report = health_json(&[arg(&export)]);
+    assert_eq!(report["messages"]["total"], 351);
+    assert_finds_the_team_habits(&report);
+}
+
+#[test]
+fn health_reuses_classify_output_and_writes_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let labelled = dir.path().join("labelled.jsonl");
+    let out = cadence(&["classify", arg(&team_fixture()), "-o", arg(&labelled)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A model directory that cannot load proves nothing is classified again.
+    let direct = health_json(&[arg(&team_fixture())]);
+    let reused = health_json(&[arg(&labelled), "--model", "/nonexistent"]);
+    assert_eq!(direct, reused);
+
+    for (format, marker) in [
+        ("table", "Top things to look at"),
+        ("markdown", "# Team communication health"),
+        ("html", "<svg"),
+    ] {
+        let path = dir.path().join(format!("report.{format}"));
+        let out = cadence(&[
+            "health",
+            arg(&labelled),
+            "--format",
+            format,
+            "-o",
+            arg(&path),
+        ]);
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(marker), "{format} report lacks {marker:?}");
+    }
+    let out = cadence(&[
+        "health",
+        arg(&labelled),
+        "--format",
+        "csv",
+        "--csv-table",
+        "weeks",
+    ]);
+    let rows = csv_rows(&stdout(&out));
+    assert_eq!(rows.len(), 1 + 8, "a header and eight weeks");
+}
+
+#[test]
+fn health_privacy_options_hide_names_and_people() {
+    let pseudonymous = cadence(&[
+        "health",
+        arg(&team_fixture()),
+        "--pseudonymize",
+        "s3cret",
+        "--format",
+        "markdown",
+    ]);
+    let text = stdout(&pseudonymous);
+    for name in ["Dana", "Eli", "Finn", "Maya", "Ravi"] {
+        assert!(
+            !text.contains(name),
+            "{name} appears in a pseudonymised report"
+        );
+    }
+    let aggregate = health_json(&[arg(&team_fixture()), "--aggregate-only"]);
+    assert_eq!(aggregate["people"].as_array().unwrap().len(), 0);
+    let bad = cadence(&[
+        "health",
+        arg(&team_fixture()),
+        "--working-hours",
+        "18:00-09:00",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("working hours"), "{}", stderr(&bad));
+}

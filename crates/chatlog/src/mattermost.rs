@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::ctx::Ctx;
 use crate::json::record_problem;
-use crate::plain::{numbered_lines, utf8_line};
+use crate::plain::text_lines;
 use crate::{Error, Result};
 
 type Messages = Box<dyn Iterator<Item = Result<Message>>>;
@@ -92,25 +92,20 @@ pub(crate) fn read(reader: Box<dyn BufRead>, location: String, ctx: &Ctx) -> Mes
         location: location.clone(),
         ctx: ctx.clone(),
     };
-    Box::new(numbered_lines(reader, location.clone()).flat_map(
-        move |line| -> Vec<Result<Message>> {
-            let (number, bytes) = match line {
+    Box::new(
+        text_lines(reader, location.clone()).flat_map(move |line| -> Vec<Result<Message>> {
+            let (number, text) = match line {
                 Ok(line) => line,
                 Err(e) => return vec![Err(e)],
             };
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Vec::new();
-            }
-            let parsed = utf8_line(&location, number, bytes).and_then(|text| {
-                serde_json::from_str::<Line>(&text)
-                    .map_err(|e| Error::record(format!("{location}:{number}"), record_problem(&e)))
-            });
+            let parsed = serde_json::from_str::<Line>(&text)
+                .map_err(|e| Error::record(format!("{location}:{number}"), record_problem(&e)));
             match parsed {
                 Ok(line) => state.line(line, number),
                 Err(e) => vec![Err(e)],
             }
-        },
-    ))
+        }),
+    )
 }
 
 struct State {

@@ -51,33 +51,42 @@ pub(crate) fn utf8_line(location: &str, number: usize, line: Vec<u8>) -> Result<
     })
 }
 
+/// The non-blank lines of a reader as text, numbered from 1; a line that is not UTF-8 is a
+/// record error naming it.
+pub(crate) fn text_lines(
+    reader: impl BufRead,
+    location: String,
+) -> impl Iterator<Item = Result<(usize, String)>> {
+    numbered_lines(reader, location.clone()).filter_map(move |line| {
+        let (number, bytes) = match line {
+            Ok(line) => line,
+            Err(e) => return Some(Err(e)),
+        };
+        match utf8_line(&location, number, bytes) {
+            Ok(text) if text.trim().is_empty() => None,
+            Ok(text) => Some(Ok((number, text))),
+            Err(e) => Some(Err(e)),
+        }
+    })
+}
+
 pub(crate) fn jsonl(
     reader: impl BufRead + 'static,
     location: String,
 ) -> impl Iterator<Item = Result<(usize, Message)>> {
-    numbered_lines(reader, location.clone()).filter_map(move |line| {
-        let (number, line) = match line {
-            Ok(line) => line,
-            Err(e) => return Some(Err(e)),
-        };
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return None;
-        }
+    text_lines(reader, location.clone()).map(move |line| {
+        let (number, line) = line?;
         let here = format!("{location}:{number}");
-        let parsed =
-            utf8_line(&location, number, line).and_then(|line| {
-                match serde_json::from_str::<Value>(&line) {
-                    Ok(Value::Object(fields)) => message_from_fields(fields)
-                        .map(|m| (number, m))
-                        .map_err(|m| Error::record(&here, m)),
-                    Ok(other) => Err(Error::record(
-                        &here,
-                        format!("expected a JSON object, found {}", json_kind(&other)),
-                    )),
-                    Err(e) => Err(Error::record(&here, format!("invalid JSON: {e}"))),
-                }
-            });
-        Some(parsed)
+        match serde_json::from_str::<Value>(&line) {
+            Ok(Value::Object(fields)) => message_from_fields(fields)
+                .map(|m| (number, m))
+                .map_err(|m| Error::record(&here, m)),
+            Ok(other) => Err(Error::record(
+                &here,
+                format!("expected a JSON object, found {}", json_kind(&other)),
+            )),
+            Err(e) => Err(Error::record(&here, format!("invalid JSON: {e}"))),
+        }
     })
 }
 
@@ -154,22 +163,15 @@ pub(crate) fn text(
     reader: impl BufRead + 'static,
     location: String,
 ) -> impl Iterator<Item = Result<(usize, Message)>> {
-    numbered_lines(reader, location.clone()).filter_map(move |line| {
-        let (number, line) = match line {
-            Ok(line) => line,
-            Err(e) => return Some(Err(e)),
-        };
-        match utf8_line(&location, number, line) {
-            Ok(line) if line.trim().is_empty() => None,
-            Ok(line) => Some(Ok((
-                number,
-                Message {
-                    id: Some(number.to_string()),
-                    ..Message::new(line.trim())
-                },
-            ))),
-            Err(e) => Some(Err(e)),
-        }
+    text_lines(reader, location).map(|line| {
+        let (number, line) = line?;
+        Ok((
+            number,
+            Message {
+                id: Some(number.to_string()),
+                ..Message::new(line.trim())
+            },
+        ))
     })
 }
 

@@ -30,7 +30,7 @@ impl Default for FeatureConfig {
             char_ngram_max: 5,
             weight_words: 1.0,
             weight_chars: 1.0,
-            weight_context: 0.7,
+            weight_context: 1.2,
             weight_shape: 0.5,
         }
     }

@@ -42,7 +42,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
             seed: 42,
-            l2: 3e-5,
+            l2: 1e-5,
             max_iterations: 300,
             balance_classes: true,
             calibration_fraction: 0.2,

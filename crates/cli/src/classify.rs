@@ -8,8 +8,9 @@ use cadence_taxonomy::{Classification, Message};
 use serde_json::{Map, Value};
 
 use crate::input::{InputArgs, Reader};
+use crate::models::{self, ModelArgs};
 use crate::output::{Destination, RecordFormat, RecordWriter};
-use crate::{Outcome, models, progress};
+use crate::{Outcome, progress};
 
 /// Messages classified per parallel batch: large enough to keep every core busy, small
 /// enough that memory stays flat however long the input is.
@@ -19,18 +20,14 @@ const BATCH: usize = 8192;
 pub struct Args {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Model directory [default: the built-in model].
-    #[arg(long, value_name = "DIR")]
-    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Output format [default: by --output's extension; a table on a terminal, else JSONL].
     #[arg(long, value_enum)]
     pub format: Option<RecordFormat>,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Below this confidence the label is `uncertain`.
-    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_probability)]
-    pub threshold: f32,
     /// Add the features that pushed each prediction most.
     #[arg(long)]
     pub explain: bool,
@@ -39,15 +36,8 @@ pub struct Args {
     pub explain_top: usize,
 }
 
-pub fn parse_probability(text: &str) -> Result<f32, String> {
-    match text.parse::<f32>() {
-        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
-        _ => Err(format!("{text:?} is not a probability between 0 and 1")),
-    }
-}
-
 pub fn run(args: Args) -> Result<Outcome> {
-    let model = models::load(args.model.as_deref())?;
+    let model = models::load(args.model.model.as_deref())?;
     let classifier = &model.classifier;
     let format = RecordFormat::choose(args.format, args.output.as_deref());
     let mut reader = Reader::open(&args.input);
@@ -69,7 +59,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             )),
         };
         for (message, scores) in batch.messages.into_iter().zip(scores) {
-            let classification = Classification::from_scores(scores, args.threshold);
+            let classification = Classification::from_scores(scores, args.model.threshold);
             let explanation = args.explain.then(|| {
                 classifier.explain(
                     &message.text,

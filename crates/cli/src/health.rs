@@ -10,10 +10,11 @@ use cadence_health::{
 };
 use cadence_taxonomy::{Classification, Message};
 
-use crate::classify::{describe_inputs, parse_probability};
+use crate::classify::describe_inputs;
 use crate::input::{InputArgs, Reader};
+use crate::models::{self, ModelArgs};
 use crate::output::Destination;
-use crate::{Outcome, models, progress};
+use crate::{Outcome, progress};
 
 const BATCH: usize = 8192;
 
@@ -43,13 +44,9 @@ pub enum CsvTableArg {
 pub struct Args {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Model directory [default: the built-in model]. Records that `cadence classify`
-    /// already labelled are not classified again.
-    #[arg(long, value_name = "DIR")]
-    pub model: Option<PathBuf>,
-    /// Below this confidence a message counts as `uncertain`.
-    #[arg(long, default_value_t = 0.0, value_name = "P", value_parser = parse_probability)]
-    pub threshold: f32,
+    /// Records that `cadence classify` already labelled are not classified again.
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Report format [default: by --output's extension, else a table].
     #[arg(long, value_enum)]
     pub format: Option<HealthFormat>,
@@ -193,7 +190,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         if !unlabelled.is_empty() {
             let model = match &mut model {
                 Some(model) => model,
-                None => model.insert(models::load(args.model.as_deref())?),
+                None => model.insert(models::load(args.model.model.as_deref())?),
             };
             let unlabelled: Vec<Message> = unlabelled.into_iter().map(|(m, _)| m).collect();
             let scores = model
@@ -202,7 +199,7 @@ pub fn run(args: Args) -> Result<Outcome> {
             for (message, scores) in unlabelled.iter().zip(scores) {
                 builder.push(
                     message,
-                    &Classification::from_scores(scores, args.threshold),
+                    &Classification::from_scores(scores, args.model.threshold),
                 );
             }
         }
