@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use cadence_classifier::Contribution;
 use cadence_taxonomy::{Classification, Message};
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
+use crate::convert::message_record;
 use crate::input::{InputArgs, Reader};
 use crate::models::{self, ModelArgs};
 use crate::output::{Destination, RecordFormat, RecordWriter};
@@ -58,18 +60,24 @@ pub fn run(args: Args) -> Result<Outcome> {
                 Destination::open(args.output.as_deref())?,
             )),
         };
-        for (message, scores) in batch.messages.into_iter().zip(scores) {
-            let classification = Classification::from_scores(scores, args.model.threshold);
-            let explanation = args.explain.then(|| {
-                classifier.explain(
-                    &message.text,
-                    message.context.as_deref(),
-                    classification.top_label(),
-                    args.explain_top,
-                )
-            });
-            out.write(&classified_record(message, &classification, explanation))?;
-        }
+        let records: Vec<Map<String, Value>> = batch
+            .messages
+            .into_par_iter()
+            .zip(scores)
+            .map(|(message, scores)| {
+                let classification = Classification::from_scores(scores, args.model.threshold);
+                let explanation = args.explain.then(|| {
+                    classifier.explain(
+                        &message.text,
+                        message.context.as_deref(),
+                        classification.top_label(),
+                        args.explain_top,
+                    )
+                });
+                classified_record(message, &classification, explanation)
+            })
+            .collect();
+        out.write_batch(&records)?;
         bar.inc(count);
         if let Some(error) = batch.error {
             bar.finish_and_clear();
@@ -99,10 +107,7 @@ pub fn classified_record(
     classification: &Classification,
     explanation: Option<Vec<Contribution>>,
 ) -> Map<String, Value> {
-    let Value::Object(mut record) = serde_json::to_value(message).expect("messages serialise")
-    else {
-        unreachable!("a message serialises to an object")
-    };
+    let mut record = message_record(message);
     let Value::Object(fields) =
         serde_json::to_value(classification).expect("classifications serialise")
     else {

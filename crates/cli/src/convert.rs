@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::classify::describe_inputs;
 use crate::input::{InputArgs, Reader};
@@ -41,12 +41,8 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
         written += batch.messages.len() as u64;
         bar.inc(batch.messages.len() as u64);
-        for message in batch.messages {
-            let Value::Object(record) = serde_json::to_value(message)? else {
-                unreachable!("a message serialises to an object")
-            };
-            writer.write(&record)?;
-        }
+        let records: Vec<_> = batch.messages.into_iter().map(message_record).collect();
+        writer.write_batch(&records)?;
         if let Some(error) = batch.error {
             bar.finish_and_clear();
             writer.finish()?;
@@ -60,4 +56,12 @@ pub fn run(args: Args) -> Result<Outcome> {
     }
     writer.finish()?;
     Ok(reader.finish())
+}
+
+/// A message as cadence writes it.
+pub fn message_record(message: cadence_taxonomy::Message) -> Map<String, Value> {
+    match serde_json::to_value(message) {
+        Ok(Value::Object(record)) => record,
+        _ => unreachable!("a message serialises to an object"),
+    }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use cadence_classifier::model_dir::temp_file_beside;
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -105,7 +106,31 @@ impl RecordWriter {
         }
     }
 
-    pub fn write(&mut self, record: &Map<String, Value>) -> Result<()> {
+    /// Writes records in order; JSON is serialised in parallel, since a batch of records
+    /// takes longer to write than to classify.
+    pub fn write_batch(&mut self, records: &[Map<String, Value>]) -> Result<()> {
+        if !matches!(self.format, RecordFormat::Jsonl | RecordFormat::Json) {
+            return records.iter().try_for_each(|record| self.write(record));
+        }
+        let serialised: Vec<Vec<u8>> = records
+            .par_iter()
+            .map(serde_json::to_vec)
+            .collect::<Result<_, _>>()?;
+        let out = self.destination.writer();
+        for json in serialised {
+            if self.format == RecordFormat::Json {
+                out.write_all(if self.written == 0 { b"[\n" } else { b",\n" })?;
+            }
+            out.write_all(&json)?;
+            if self.format == RecordFormat::Jsonl {
+                out.write_all(b"\n")?;
+            }
+            self.written += 1;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, record: &Map<String, Value>) -> Result<()> {
         let out = self.destination.writer();
         match self.format {
             RecordFormat::Jsonl => {
