@@ -8,15 +8,11 @@ use cadence_taxonomy::{Classification, Message};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
+use crate::Outcome;
 use crate::convert::message_record;
 use crate::input::{InputArgs, Reader};
 use crate::models::{self, ModelArgs};
-use crate::output::{Destination, RecordFormat, RecordWriter};
-use crate::{Outcome, progress};
-
-/// Messages classified per parallel batch: large enough to keep every core busy, small
-/// enough that memory stays flat however long the input is.
-const BATCH: usize = 8192;
+use crate::output::{RecordFormat, write_records};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,61 +39,40 @@ pub fn run(args: Args) -> Result<Outcome> {
     let classifier = &model.classifier;
     let format = RecordFormat::choose(args.format, args.output.as_deref());
     let mut reader = Reader::open(&args.input);
-    let mut writer: Option<RecordWriter> = None;
-    let bar = progress::spinner("classifying");
-    loop {
-        let batch = reader.next_batch(BATCH);
-        if batch.messages.is_empty() && batch.error.is_none() {
-            break;
-        }
-        let count = batch.messages.len() as u64;
-        let scores =
-            classifier.predict_batch(&batch.messages, |m| (m.text.as_str(), m.context.as_deref()));
-        let out = match &mut writer {
-            Some(out) => out,
-            None => writer.insert(RecordWriter::new(
-                format,
-                Destination::open(args.output.as_deref())?,
-            )),
-        };
-        let records: Vec<Map<String, Value>> = batch
-            .messages
-            .into_par_iter()
-            .zip(scores)
-            .map(|(message, scores)| {
-                let classification = Classification::from_scores(scores, args.model.threshold);
-                let explanation = args.explain.then(|| {
-                    classifier.explain(
-                        &message.text,
-                        message.context.as_deref(),
-                        classification.top_label(),
-                        args.explain_top,
-                    )
-                });
-                classified_record(message, &classification, explanation)
-            })
-            .collect();
-        out.write_batch(&records)?;
-        bar.inc(count);
-        if let Some(error) = batch.error {
-            bar.finish_and_clear();
-            // What was read before the bad record is kept.
-            if let Some(writer) = writer {
-                writer.finish()?;
-            }
-            return Err(error);
-        }
-    }
-    bar.finish_and_clear();
-    let Some(writer) = writer else {
-        reader.finish();
+    let written = write_records(
+        &mut reader,
+        format,
+        args.output.as_deref(),
+        "classifying",
+        |messages| {
+            let scores =
+                classifier.predict_batch(&messages, |m| (m.text.as_str(), m.context.as_deref()));
+            messages
+                .into_par_iter()
+                .zip(scores)
+                .map(|(message, scores)| {
+                    let classification = Classification::from_scores(scores, args.model.threshold);
+                    let explanation = args.explain.then(|| {
+                        classifier.explain(
+                            &message.text,
+                            message.context.as_deref(),
+                            classification.top_label(),
+                            args.explain_top,
+                        )
+                    });
+                    classified_record(message, &classification, explanation)
+                })
+                .collect()
+        },
+    )?;
+    let outcome = reader.finish();
+    if written == 0 {
         bail!(
             "no messages to classify in {}",
             describe_inputs(&args.input)
         );
-    };
-    writer.finish()?;
-    Ok(reader.finish())
+    }
+    Ok(outcome)
 }
 
 /// A message as cadence writes it: its fields, then `label`, `confidence`, `scores` and,

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use serde_json::{Map, Value};
 
+use crate::Outcome;
 use crate::classify::describe_inputs;
 use crate::input::{InputArgs, Reader};
-use crate::output::{Destination, RecordFormat, RecordWriter};
-use crate::{Outcome, progress};
+use crate::output::{RecordFormat, write_records};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,31 +31,18 @@ pub fn run(args: Args) -> Result<Outcome> {
             },
         );
     let mut reader = Reader::open(&args.input);
-    let mut writer = RecordWriter::new(format, Destination::open(args.output.as_deref())?);
-    let bar = progress::spinner("converting");
-    let mut written = 0u64;
-    loop {
-        let batch = reader.next_batch(4096);
-        if batch.messages.is_empty() && batch.error.is_none() {
-            break;
-        }
-        written += batch.messages.len() as u64;
-        bar.inc(batch.messages.len() as u64);
-        let records: Vec<_> = batch.messages.into_iter().map(message_record).collect();
-        writer.write_batch(&records)?;
-        if let Some(error) = batch.error {
-            bar.finish_and_clear();
-            writer.finish()?;
-            return Err(error);
-        }
-    }
-    bar.finish_and_clear();
+    let written = write_records(
+        &mut reader,
+        format,
+        args.output.as_deref(),
+        "converting",
+        |messages| messages.into_iter().map(message_record).collect(),
+    )?;
+    let outcome = reader.finish();
     if written == 0 {
-        reader.finish();
         bail!("no messages in {}", describe_inputs(&args.input));
     }
-    writer.finish()?;
-    Ok(reader.finish())
+    Ok(outcome)
 }
 
 /// A message as cadence writes it.

@@ -5,10 +5,14 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use cadence_chatlog::Message;
 use cadence_classifier::model_dir::temp_file_beside;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::input::Reader;
+use crate::progress;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum RecordFormat {
@@ -286,6 +290,52 @@ pub fn truncate(text: &str, width: usize) -> String {
     }
     out.push('…');
     out
+}
+
+/// Reads every message in batches, turns each batch into records with `records_of` and
+/// writes them. The output is created with the first record, so a run that fails before one
+/// leaves no file; a run that fails later keeps what it wrote before the bad record. Returns
+/// how many records were written, or the error that stopped reading.
+pub fn write_records(
+    reader: &mut Reader,
+    format: RecordFormat,
+    output: Option<&Path>,
+    spinner: &str,
+    mut records_of: impl FnMut(Vec<Message>) -> Vec<Map<String, Value>>,
+) -> Result<u64> {
+    /// Messages per batch: enough to keep every core busy, few enough that memory stays
+    /// flat however long the input is.
+    const BATCH: usize = 8192;
+    let mut writer: Option<RecordWriter> = None;
+    let mut written = 0u64;
+    let bar = progress::spinner(spinner);
+    loop {
+        let batch = reader.next_batch(BATCH);
+        if !batch.messages.is_empty() {
+            let count = batch.messages.len() as u64;
+            let out = match &mut writer {
+                Some(out) => out,
+                None => writer.insert(RecordWriter::new(format, Destination::open(output)?)),
+            };
+            out.write_batch(&records_of(batch.messages))?;
+            written += count;
+            bar.inc(count);
+        } else if batch.error.is_none() {
+            break;
+        }
+        if let Some(error) = batch.error {
+            bar.finish_and_clear();
+            if let Some(writer) = writer {
+                writer.finish()?;
+            }
+            return Err(error);
+        }
+    }
+    bar.finish_and_clear();
+    if let Some(writer) = writer {
+        writer.finish()?;
+    }
+    Ok(written)
 }
 
 #[cfg(test)]
