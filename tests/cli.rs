@@ -652,3 +652,103 @@ fn health_privacy_options_hide_names_and_people() {
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("working hours"), "{}", stderr(&bad));
 }
+
+/// Every export format, through `convert` and `classify`, from a folder or file and, where the
+/// platform writes one, from a zip.
+#[test]
+fn convert_and_classify_read_every_export_format() {
+    let fixtures = root().join("crates/chatlog/tests/fixtures");
+    let cases = [
+        ("slack/export", "slack", 10, true),
+        ("teams/TeamsExport", "teams", 2, true),
+        ("teams/graph", "teams", 2, false),
+        (
+            "discord/Acme Eng - Engineering - backend [1187442019283].json",
+            "discord",
+            3,
+            false,
+        ),
+        (
+            "discord/Acme Eng - Engineering - frontend [1187442019999].csv",
+            "discord-csv",
+            5,
+            false,
+        ),
+        ("mattermost/acme_bulk_export.jsonl", "mattermost", 8, false),
+        (
+            "whatsapp/WhatsApp Chat - Platform team",
+            "whatsapp",
+            5,
+            true,
+        ),
+        (
+            "whatsapp/WhatsApp Chat with Release crew.txt",
+            "whatsapp",
+            5,
+            false,
+        ),
+        ("telegram/DataExport_2024-05-08", "telegram", 4, true),
+        ("telegram/single", "telegram", 2, false),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (relative, source, count, zipped) in cases {
+        let path = fixtures.join(relative);
+        let mut inputs = vec![path.clone()];
+        if zipped {
+            let archive = dir
+                .path()
+                .join(format!("{}.zip", relative.replace('/', "_")));
+            zip_folder(&path, &archive);
+            inputs.push(archive);
+        }
+        for input in inputs {
+            let converted = cadence(&["convert", arg(&input)]);
+            assert!(
+                converted.status.success(),
+                "{}: {}",
+                input.display(),
+                stderr(&converted)
+            );
+            let messages = jsonl(&stdout(&converted));
+            assert_eq!(messages.len(), count, "{}", input.display());
+            for message in &messages {
+                assert_eq!(message["source"], source, "{}", input.display());
+                assert!(
+                    message["author"].is_string() && message["timestamp"].is_string(),
+                    "{message:?}"
+                );
+            }
+            let classified = jsonl(&stdout(&cadence(&["classify", arg(&input)])));
+            assert_eq!(classified.len(), count, "{}", input.display());
+            for (message, record) in messages.iter().zip(&classified) {
+                assert_eq!(message["text"], record["text"]);
+                assert!(record["label"].is_string() && record["scores"].is_object());
+            }
+        }
+    }
+}
+
+fn zip_folder(folder: &Path, archive: &Path) {
+    use std::io::Write as _;
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(archive).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(folder)
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .replace('\\', "/");
+                writer.start_file(name, options).unwrap();
+                writer.write_all(&std::fs::read(&path).unwrap()).unwrap();
+            }
+        }
+    }
+    writer.finish().unwrap();
+}
