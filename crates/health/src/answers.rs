@@ -11,7 +11,7 @@
 //! whose merged span is smallest relative to their age are merged, and a merged batch is judged
 //! at its middle time.
 //!
-//! Settling is exact when each inbox's entries arrive in time order (every reader gives each
+//! Settling is exact when each inbox's entries arrive in time order (chat exports list each
 //! conversation in time order), or out of order by less than half the cap. A message arriving
 //! later than that cannot answer requests already judged, and a request arriving later is
 //! matched to the next message the inbox still holds.

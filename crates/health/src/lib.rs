@@ -7,7 +7,7 @@
 //! and the top three things to look at. The aggregator's memory grows with people ×
 //! conversations × days, not with the number of messages or threads, and messages may come in
 //! any order (past the documented caps, answers and thread starters are matched exactly only
-//! when each conversation's messages come in time order, as every reader gives them).
+//! when each conversation's messages come in time order, as chat exports list them).
 //!
 //! Renderers write a report as a terminal table ([`render_table`]), JSON ([`render_json`],
 //! matching `schema/report.schema.json`), CSV ([`render_csv`], one table per [`CsvTable`]),
