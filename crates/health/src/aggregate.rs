@@ -1,6 +1,9 @@
 //! The streaming aggregator. It keeps compact per-person, per-conversation and per-day state,
 //! never the messages themselves, so memory grows with people × conversations × days (plus
-//! the capped review list), not with the number of messages. Messages may arrive in any order.
+//! the capped review list, thread map and answer-matching inboxes), not with the number of
+//! messages or threads. Messages may arrive in any order; past the caps described in
+//! `docs/health.md` (see [`crate::answers`] and [`crate::threads`]) answers and thread starters
+//! are matched exactly only when each conversation's messages come roughly in time order.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::hash_map::DefaultHasher;
@@ -10,8 +13,10 @@ use std::hash::{Hash, Hasher};
 use cadence_taxonomy::{Classification, Label, Message};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
+use crate::answers::{AnswerBook, Inbox, Judge};
 use crate::calendar::Calendar;
 use crate::report::PerLabel;
+use crate::threads::{PendingReply, Threads};
 use crate::{HealthOptions, Report, Result};
 
 /// Longest review text kept; a lead reads the message itself for more.
@@ -42,14 +47,13 @@ pub struct HealthBuilder {
     pub(crate) convs: Vec<ConversationState>,
     /// Keyed by (ISO year, ISO week).
     pub(crate) weeks: BTreeMap<(i32, u32), GroupState>,
-    /// Seconds of the UTC day at which each person posted, per (person, conversation, day).
-    pub(crate) activity: BTreeMap<(PersonId, ConversationId, i64), Vec<u32>>,
-    /// Requests addressed to each person, same keys; see [`RequestAt`].
-    pub(crate) requests: BTreeMap<(PersonId, ConversationId, i64), Vec<RequestAt>>,
-    /// Who started each thread, by a hash of (conversation, thread id).
-    thread_owners: HashMap<u64, PersonId>,
-    /// Thread replies that arrived before their thread's first message.
-    orphan_replies: HashMap<u64, Vec<PendingReply>>,
+    /// Each person's messages and the requests addressed to them, per conversation, until
+    /// they are judged into `answers`.
+    pub(crate) inboxes: HashMap<(PersonId, ConversationId), Inbox>,
+    /// Judged requests: questions and response times per team, person, conversation, week.
+    pub(crate) answers: AnswerBook,
+    /// Who started the most recent threads, by a hash of (conversation, thread id).
+    threads: Threads,
     /// Min-heap of the most confident overstepping messages.
     review: BinaryHeap<Reverse<ReviewEntry>>,
     pub(crate) overstepping_total: u64,
@@ -155,21 +159,6 @@ pub(crate) struct ConversationState {
     pub(crate) days: BTreeSet<NaiveDate>,
 }
 
-/// A request at a second of the UTC day; `question` when it asks something.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct RequestAt {
-    pub(crate) second: u32,
-    pub(crate) question: bool,
-}
-
-#[derive(Debug)]
-struct PendingReply {
-    conversation: ConversationId,
-    author: PersonId,
-    time: DateTime<Utc>,
-    question: bool,
-}
-
 #[derive(Debug)]
 pub(crate) struct ReviewEntry {
     pub(crate) confidence: f32,
@@ -208,15 +197,6 @@ impl Ord for ReviewEntry {
     }
 }
 
-pub(crate) fn day_and_second(time: DateTime<Utc>) -> (i64, u32) {
-    let secs = time.timestamp();
-    (secs.div_euclid(86_400), secs.rem_euclid(86_400) as u32)
-}
-
-pub(crate) fn time_of(day: i64, second: u32) -> DateTime<Utc> {
-    DateTime::from_timestamp(day * 86_400 + i64::from(second), 0).expect("in range")
-}
-
 fn is_question(text: &str) -> bool {
     text.contains('?')
 }
@@ -225,13 +205,6 @@ fn thread_key(conversation: ConversationId, thread: &str) -> u64 {
     let mut hasher = DefaultHasher::new();
     (conversation, thread).hash(&mut hasher);
     hasher.finish()
-}
-
-/// Inserts into a sorted vector unless already there.
-fn insert_sorted<T: Ord>(values: &mut Vec<T>, value: T) {
-    if let Err(at) = values.binary_search(&value) {
-        values.insert(at, value);
-    }
 }
 
 impl HealthBuilder {
@@ -248,10 +221,9 @@ impl HealthBuilder {
             persons: Vec::new(),
             convs: Vec::new(),
             weeks: BTreeMap::new(),
-            activity: BTreeMap::new(),
-            requests: BTreeMap::new(),
-            thread_owners: HashMap::new(),
-            orphan_replies: HashMap::new(),
+            inboxes: HashMap::new(),
+            answers: AnswerBook::default(),
+            threads: Threads::default(),
             review: BinaryHeap::new(),
             overstepping_total: 0,
             first: None,
@@ -362,8 +334,7 @@ impl HealthBuilder {
                 })
                 .or_insert(opener);
             if let Some(c) = conversation {
-                let (day, second) = day_and_second(t);
-                insert_sorted(self.activity.entry((author, c, day)).or_default(), second);
+                self.inbox(author, c, |inbox| inbox.message(t.timestamp()));
             }
         }
     }
@@ -388,28 +359,25 @@ impl HealthBuilder {
         if let Some(thread) = message.thread.as_deref() {
             let key = thread_key(conversation, thread);
             if message.id.as_deref() == Some(thread) {
-                self.thread_owners.insert(key, author);
-                for reply in self.orphan_replies.remove(&key).unwrap_or_default() {
-                    if reply.author != author && reply.question {
+                for reply in self.threads.start(key, author) {
+                    if reply.author != author {
                         self.add_request(author, reply.conversation, reply.time, true);
                     }
                 }
             } else if question {
-                match self.thread_owners.get(&key) {
-                    Some(&owner) if owner != author && !addressees.contains(&owner) => {
+                match self.threads.owner(key) {
+                    Some(owner) if owner != author && !addressees.contains(&owner) => {
                         addressees.push(owner);
                     }
                     Some(_) => {}
-                    None => self
-                        .orphan_replies
-                        .entry(key)
-                        .or_default()
-                        .push(PendingReply {
+                    None => self.threads.wait(
+                        key,
+                        PendingReply {
                             conversation,
                             author,
                             time,
-                            question,
-                        }),
+                        },
+                    ),
                 }
             }
         }
@@ -425,13 +393,28 @@ impl HealthBuilder {
         time: DateTime<Utc>,
         question: bool,
     ) {
-        let (day, second) = day_and_second(time);
-        insert_sorted(
-            self.requests
-                .entry((addressee, conversation, day))
-                .or_default(),
-            RequestAt { second, question },
-        );
+        self.inbox(addressee, conversation, |inbox| {
+            inbox.request(time.timestamp(), question);
+        });
+    }
+
+    /// Updates a person's inbox in a conversation, settling it when it is full.
+    fn inbox(
+        &mut self,
+        person: PersonId,
+        conversation: ConversationId,
+        update: impl FnOnce(&mut Inbox),
+    ) {
+        let inbox = self.inboxes.entry((person, conversation)).or_default();
+        update(inbox);
+        if inbox.is_full() {
+            let judge = Judge {
+                calendar: &self.calendar,
+                options: &self.options,
+                last: self.last,
+            };
+            inbox.settle(&judge, &mut self.answers, person, conversation);
+        }
     }
 
     fn record_overstep(

@@ -4,71 +4,17 @@
 use std::collections::BTreeMap;
 
 use cadence_taxonomy::{Label, UNCERTAIN};
-use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use chrono::{NaiveDate, Weekday};
 
-use crate::aggregate::{
-    ConversationId, GroupState, HealthBuilder, PersonId, PersonState, day_and_second, time_of,
-};
+use crate::aggregate::{GroupState, HealthBuilder, PersonId, PersonState};
+use crate::answers::{Answers, Judge};
 use crate::privacy::Names;
 use crate::report::{
     AfterHours, Comeback, DarkEpisode, Group, GroupMetrics, LabelMix, MessageCounts, NOTICE,
-    PerLabel, Period, Person, Questions, Report, ResponseTime, Review, ReviewItem, SCHEMA_VERSION,
-    Settings, Trend, Week,
+    PerLabel, Period, Person, Report, Review, ReviewItem, SCHEMA_VERSION, Settings, Trend, Week,
 };
 use crate::score::{ScoreInputs, round3, score};
 use crate::{HealthOptions, findings};
-
-/// Questions and response times gathered for one group or person.
-#[derive(Debug, Default)]
-struct Answers {
-    questions: Questions,
-    /// Working hours to each answer.
-    hours: Vec<f64>,
-}
-
-impl Answers {
-    fn response_time(&mut self) -> ResponseTime {
-        self.hours.sort_by(f64::total_cmp);
-        ResponseTime {
-            answered: self.hours.len() as u32,
-            median_hours: percentile(&self.hours, 0.5),
-            p90_hours: percentile(&self.hours, 0.9),
-        }
-    }
-}
-
-/// Nearest-rank percentile of sorted values: the smallest value with at least `p` of the
-/// values at or below it.
-pub(crate) fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = (p * sorted.len() as f64).ceil().max(1.0) as usize;
-    Some(round3(sorted[rank - 1]))
-}
-
-/// What one request came to.
-struct Outcome {
-    question: bool,
-    answer_hours: Option<f64>,
-    /// `Some(true)` answered in time, `Some(false)` unanswered, `None` window still open.
-    in_time: Option<bool>,
-}
-
-impl Answers {
-    fn add(&mut self, outcome: &Outcome) {
-        self.questions.addressed += 1;
-        self.hours.extend(outcome.answer_hours);
-        if outcome.question {
-            self.questions.questions += 1;
-            match outcome.in_time {
-                Some(true) => {}
-                Some(false) => self.questions.unanswered += 1,
-                None => self.questions.open += 1,
-            }
-        }
-    }
-}
 
 pub(crate) fn build_report(mut b: HealthBuilder) -> Report {
     let names = Names::new(&b.people.names, b.options.pseudonymize.as_deref());
@@ -83,25 +29,25 @@ pub(crate) fn build_report(mut b: HealthBuilder) -> Report {
         }
     });
 
-    // Requests and their answers, for the team, each person, conversation and week.
-    let mut team_answers = Answers::default();
-    let mut person_answers: Vec<Answers> = b.persons.iter().map(|_| Answers::default()).collect();
-    let mut conv_answers: Vec<Answers> = b.convs.iter().map(|_| Answers::default()).collect();
-    let mut week_answers: BTreeMap<(i32, u32), Answers> = BTreeMap::new();
-    for (&(addressee, conversation, day), requests) in &b.requests {
-        for request in requests {
-            let asked = time_of(day, request.second);
-            let outcome = judge_request(&b, addressee, conversation, asked, request.question);
-            let week = b.calendar.local_date(asked).iso_week();
-            team_answers.add(&outcome);
-            person_answers[addressee as usize].add(&outcome);
-            conv_answers[conversation as usize].add(&outcome);
-            week_answers
-                .entry((week.year(), week.week()))
-                .or_default()
-                .add(&outcome);
-        }
+    // Requests and their answers, for the team, each person, conversation and week: the ones
+    // still in an inbox are judged now.
+    let judge = Judge {
+        calendar: &b.calendar,
+        options: &b.options,
+        last: b.last,
+    };
+    let mut book = std::mem::take(&mut b.answers);
+    for ((addressee, conversation), inbox) in std::mem::take(&mut b.inboxes) {
+        inbox.finish(&judge, &mut book, addressee, conversation);
     }
+    book.persons
+        .resize_with(b.persons.len().max(book.persons.len()), Answers::default);
+    book.convs
+        .resize_with(b.convs.len().max(book.convs.len()), Answers::default);
+    let mut team_answers = book.team;
+    let mut person_answers = book.persons;
+    let mut conv_answers = book.convs;
+    let mut week_answers: BTreeMap<(i32, u32), Answers> = book.weeks;
 
     let dark: Vec<Vec<DarkEpisode>> = b
         .persons
@@ -218,45 +164,6 @@ pub(crate) fn build_report(mut b: HealthBuilder) -> Report {
         report.people = all_people;
     }
     report
-}
-
-/// Finds the addressee's first message in the conversation after the request and judges it
-/// against the answer window.
-fn judge_request(
-    b: &HealthBuilder,
-    addressee: PersonId,
-    conversation: ConversationId,
-    asked: DateTime<Utc>,
-    question: bool,
-) -> Outcome {
-    let (day, second) = day_and_second(asked);
-    let answer = b
-        .activity
-        .range((addressee, conversation, day)..=(addressee, conversation, i64::MAX))
-        .find_map(|(&(_, _, d), seconds)| {
-            let later = if d == day {
-                seconds.partition_point(|s| *s <= second)
-            } else {
-                0
-            };
-            seconds.get(later).map(|s| time_of(d, *s))
-        });
-    let window = b.options.answer_within_hours * 3600.0;
-    let answer_secs = answer.map(|a| b.calendar.working_seconds(asked, a) as f64);
-    let in_time = match answer_secs {
-        Some(secs) if secs <= window => Some(true),
-        _ => {
-            let elapsed = b
-                .last
-                .map_or(0.0, |last| b.calendar.working_seconds(asked, last) as f64);
-            (elapsed > window || answer_secs.is_some()).then_some(false)
-        }
-    };
-    Outcome {
-        question,
-        answer_hours: answer_secs.map(|s| s / 3600.0),
-        in_time,
-    }
 }
 
 fn label_mix(labels: &PerLabel<u64>) -> LabelMix {
