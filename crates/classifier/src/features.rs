@@ -213,9 +213,9 @@ impl Featurizer {
             1 => "length:1",
             2 => "length:2",
             3..=5 => "length:3-5",
-            6..=15 => "length:6-15",
-            16..=40 => "length:16-40",
-            _ => "length:41+",
+            // Beyond a few words, length says more about who wrote the corpus than about
+            // the behaviour.
+            _ => "length:6+",
         });
         if text.contains('?') {
             shape("asks");
