@@ -7,7 +7,7 @@ use serde_json::Value;
 
 mod common;
 
-use common::{arg, cadence, cadence_with_stdin, jsonl, root, stderr, stdout, write};
+use common::{arg, cadence, cadence_with_stdin, jsonl, root, stderr, stdout, write, zip_folder};
 
 fn examples() -> PathBuf {
     root().join("examples/messages.jsonl")
@@ -726,29 +726,4 @@ fn convert_and_classify_read_every_export_format() {
             }
         }
     }
-}
-
-fn zip_folder(folder: &Path, archive: &Path) {
-    use std::io::Write as _;
-    let mut writer = zip::ZipWriter::new(std::fs::File::create(archive).unwrap());
-    let options = zip::write::SimpleFileOptions::default();
-    let mut pending = vec![folder.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let name = path
-                    .strip_prefix(folder)
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .replace('\\', "/");
-                writer.start_file(name, options).unwrap();
-                writer.write_all(&std::fs::read(&path).unwrap()).unwrap();
-            }
-        }
-    }
-    writer.finish().unwrap();
 }

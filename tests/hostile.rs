@@ -4,10 +4,9 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use common::{arg, cadence, jsonl, root, stderr, stdout, write};
+use common::{arg, cadence, jsonl, root, stderr, stdout, write, zip_entries};
 
 /// Everything below `dir`, so a test can check that nothing else was written.
 fn listing(dir: &Path) -> Vec<PathBuf> {
@@ -34,17 +33,6 @@ fn assert_no_panic(output: &std::process::Output) {
         Some(101),
         "exit code 101 is a panic: {err}"
     );
-}
-
-fn zip_file(path: &Path, entries: &[(&str, &[u8])]) {
-    let mut writer = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, bytes) in entries {
-        writer.start_file(*name, options).unwrap();
-        writer.write_all(bytes).unwrap();
-    }
-    writer.finish().unwrap();
 }
 
 #[test]
@@ -167,7 +155,7 @@ fn a_zip_bomb_stops_at_the_decompression_cap() {
     let dir = tempfile::tempdir().unwrap();
     let bomb = dir.path().join("bomb.zip");
     let zeros = vec![b' '; 64 << 20];
-    zip_file(
+    zip_entries(
         &bomb,
         &[
             ("messages.jsonl", b"{\"text\": \"hello\"}\n"),
@@ -202,7 +190,7 @@ fn zip_entries_that_climb_out_are_refused_and_nothing_is_written() {
         ("absolute.zip", "/tmp/escape.jsonl"),
     ] {
         let archive = dir.path().join(name);
-        zip_file(&archive, &[(entry, b"{\"text\": \"hi\"}\n")]);
+        zip_entries(&archive, &[(entry, b"{\"text\": \"hi\"}\n")]);
         let before = listing(dir.path());
         let out = cadence(&[
             "classify",
