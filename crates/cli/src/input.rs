@@ -14,7 +14,7 @@ pub struct InputArgs {
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// Read the inputs as this format instead of detecting it.
-    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    #[arg(long, value_name = "FORMAT", value_parser = format_parser())]
     pub input_format: Option<Format>,
     /// CSV column holding the message text.
     #[arg(long, default_value = "text", value_name = "NAME")]
@@ -61,8 +61,13 @@ pub enum DateOrderArg {
     MonthFirst,
 }
 
-fn parse_format(name: &str) -> Result<Format, String> {
-    name.parse()
+/// The format names `--input-format` takes, listed in `--help` and in its errors.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(Format::ALL.map(Format::name)).map(|name| {
+        name.parse::<Format>()
+            .expect("only names of formats are possible")
+    })
 }
 
 /// `+02:00`, `-05:30` or `0` as minutes ahead of UTC.
