@@ -147,9 +147,14 @@ fn plain_content(content: &str, mentions: &[Author]) -> String {
     let mut rest = content;
     while let Some(open) = rest.find('<') {
         out.push_str(&rest[..open]);
-        let token = rest[open + 1..]
-            .find('>')
-            .map(|close| &rest[open + 1..open + 1 + close]);
+        // A token runs to the first '>' with no '<' before it (`<<@1>` is a '<', then a
+        // mention). Stopping at the next '<' keeps this linear: a text of many '<' and one
+        // far '>' would otherwise be scanned to its end once per '<'.
+        let after = &rest[open + 1..];
+        let token = after
+            .find(['<', '>'])
+            .filter(|&end| after.as_bytes()[end] == b'>')
+            .map(|close| &after[..close]);
         let replacement = token.and_then(|token| {
             if let Some(id) = token.strip_prefix('@') {
                 let id = id.trim_start_matches('!');
@@ -294,6 +299,17 @@ mod tests {
             plain_content("<@!42> ship it <:party:99> <@7> a<b", &mentions),
             "@Bo Chen ship it :party: <@7> a<b"
         );
+    }
+
+    #[test]
+    fn a_lone_angle_bracket_before_a_token_is_text() {
+        let mentions = [Author {
+            id: Some("42".into()),
+            name: Some("bo".into()),
+            nickname: None,
+            is_bot: false,
+        }];
+        assert_eq!(plain_content("<<@42> <:x<:y:1>", &mentions), "<@bo <:x:y:");
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! [`read_inputs`] takes files, folders, `.zip` archives or standard input, recognises each
 //! one's format from its structure (or takes the one the caller forces) and chains them into
 //! one [`MessageStream`]. Zip archives are read in place, never extracted.
+//! [`read_bytes`] reads one file already in memory in a given format (what the fuzz targets
+//! in `fuzz/` drive).
 //!
 //! # Formats
 //!
@@ -327,6 +329,53 @@ pub fn read_inputs(inputs: &[Input], options: &ReadOptions) -> MessageStream {
         messages: Box::new(messages),
         summary,
     }
+}
+
+/// Reads one file that is already in memory, in the given format, with the same reader
+/// [`read_inputs`] uses for a file on disk.
+///
+/// `name` stands for the file: it is the location in errors and warnings (`name:12`,
+/// `name record 3`) and the file name some formats take a conversation's name from
+/// (WhatsApp's `WhatsApp Chat with X.txt`, DiscordChatExporter's CSV name); only its last
+/// path component is used for the latter. [`ReadOptions::format`] is ignored: `format` is
+/// the one read. An empty input yields nothing and warns `name: empty file`.
+///
+/// Zip exports are not read from bytes (an [`ExportTree`] needs a path): write them to a
+/// file and use [`read_inputs`].
+///
+/// ```
+/// use cadence_chatlog::{Format, ReadOptions, read_bytes};
+///
+/// let bytes = b"{\"text\": \"still on it\"}\nnot json\n".to_vec();
+/// let mut stream = read_bytes(Format::Jsonl, "chat.jsonl", bytes, &ReadOptions::default());
+/// assert_eq!(stream.next().unwrap().unwrap().text, "still on it");
+/// let err = stream.next().unwrap().unwrap_err();
+/// assert!(err.is_record_error() && err.to_string().starts_with("chat.jsonl:2"));
+/// assert!(stream.next().is_none());
+/// ```
+pub fn read_bytes(
+    format: Format,
+    name: &str,
+    bytes: Vec<u8>,
+    options: &ReadOptions,
+) -> MessageStream {
+    let summary = Rc::new(RefCell::new(Summary::default()));
+    let options = ReadOptions {
+        format: Some(format),
+        ..options.clone()
+    };
+    let ctx = Ctx::new(Rc::new(options), Rc::clone(&summary));
+    let messages = if bytes.is_empty() {
+        ctx.warn(format!("{name}: empty file"));
+        Box::new(std::iter::empty()) as Messages
+    } else {
+        flatten(open_document(
+            format,
+            Document::bytes(bytes, name.to_owned(), name),
+            &ctx,
+        ))
+    };
+    MessageStream { messages, summary }
 }
 
 fn open_input(input: &Input, ctx: &Ctx) -> Result<Messages> {

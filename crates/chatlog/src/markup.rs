@@ -14,9 +14,11 @@ pub(crate) fn decode_entities(text: &str) -> Cow<'_, str> {
     while let Some(at) = rest.find('&') {
         out.push_str(&rest[..at]);
         rest = &rest[at..];
-        let decoded = rest
-            .find(';')
-            .filter(|&end| end <= 10)
+        // An entity is at most 10 bytes to its ';': look no further, or a text of many '&'
+        // and no ';' would be scanned to its end once per '&'.
+        let decoded = rest.as_bytes()[..rest.len().min(11)]
+            .iter()
+            .position(|&b| b == b';')
             .and_then(|end| Some((entity(&rest[1..end])?, end)));
         match decoded {
             Some((c, end)) => {
