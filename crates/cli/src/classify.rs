@@ -8,7 +8,7 @@ use cadence_taxonomy::{Classification, Message};
 use serde_json::{Map, Value};
 
 use crate::input::{InputArgs, Reader};
-use crate::models::{self, ModelArgs};
+use crate::models::ModelArgs;
 use crate::output::{Destination, RecordFormat, RecordWriter};
 use crate::{Outcome, progress};
 
@@ -37,7 +37,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
-    let model = models::load(args.model.model.as_deref())?;
+    let model = args.model.source.load()?;
     let classifier = &model.classifier;
     let format = RecordFormat::choose(args.format, args.output.as_deref());
     let mut reader = Reader::open(&args.input);
