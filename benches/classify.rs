@@ -1,7 +1,8 @@
 //! Classification throughput (one thread and all threads) and training time.
 
 use cadence_benches::{Mix, examples, messages, shipped_model};
-use cadence_classifier::{TrainConfig, train};
+use cadence_classifier::features::{FeatureConfig, Featurizer};
+use cadence_classifier::{Encoder, TrainConfig, train};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn classify(c: &mut Criterion) {
@@ -30,10 +31,11 @@ fn classify(c: &mut Criterion) {
 fn training(c: &mut Criterion) {
     let data = examples("datasets/splits/train.jsonl");
     let config = TrainConfig::default();
+    let encoder = Encoder::HashedNgrams(Featurizer::new(FeatureConfig::default()));
     let mut group = c.benchmark_group("train");
     group.sample_size(10);
     group.bench_function("corpus-train-split", |b| {
-        b.iter(|| train(&data, &config).expect("trains"))
+        b.iter(|| train(&data, &encoder, &config).expect("trains"))
     });
     group.finish();
 }

@@ -727,3 +727,73 @@ fn convert_and_classify_read_every_export_format() {
         }
     }
 }
+
+#[cfg(not(feature = "bert"))]
+#[test]
+fn a_minilm_model_without_the_bert_feature_says_how_to_build_it() {
+    let model = root().join("models/minilm");
+    let out = cadence(&["classify", "--model", arg(&model), arg(&examples())]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("--features bert"), "{err}");
+    assert!(err.contains("scripts/setup-bert"), "{err}");
+    let out = cadence(&[
+        "train",
+        "--backend",
+        "minilm",
+        "--data",
+        arg(&root().join("datasets/splits/test.jsonl")),
+        "--out",
+        "/nonexistent",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--features bert"), "{}", stderr(&out));
+}
+
+#[cfg(feature = "bert")]
+#[test]
+fn the_minilm_model_classifies_the_example_file() {
+    let model = root().join("models/minilm");
+    let out = cadence(&[
+        "classify",
+        "--model",
+        arg(&model),
+        "--format",
+        "jsonl",
+        arg(&examples()),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let records = jsonl(&stdout(&out));
+    assert_eq!(records.len(), 16);
+    let labels: Vec<&str> = records
+        .iter()
+        .map(|r| r["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels[..6],
+        [
+            "proactive",
+            "silent",
+            "overstepping",
+            "aligned",
+            "silent",
+            "aligned"
+        ],
+        "the two 👍 must differ by their context"
+    );
+    let missing = tempfile::tempdir().unwrap();
+    let out = cadence(&[
+        "classify",
+        "--model",
+        arg(&model),
+        "--encoder-dir",
+        arg(missing.path()),
+        arg(&examples()),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("scripts/setup-bert"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -62,7 +62,12 @@ fn shipped_model_was_trained_on_the_current_training_split() {
 #[test]
 fn retraining_reproduces_the_shipped_model() {
     let shipped = shipped();
-    let (retrained, report) = train(&examples(TRAIN), &shipped.manifest.training.config).unwrap();
+    let (retrained, report) = train(
+        &examples(TRAIN),
+        shipped.classifier.encoder(),
+        &shipped.manifest.training.config,
+    )
+    .unwrap();
     assert_eq!(report.temperature, shipped.manifest.temperature);
     let test = examples(TEST);
     let before = predicted_labels(&shipped.classifier, &test);

@@ -11,6 +11,9 @@ pub enum Error {
     /// A model directory (or built-in model) that cannot be used, and why.
     #[error("model {origin}: {message}")]
     Model { origin: String, message: String },
+    /// The sentence-transformer encoder cannot be loaded or run.
+    #[error("encoder: {0}")]
+    Encoder(String),
     #[error("training failed: {0}")]
     Training(String),
 }

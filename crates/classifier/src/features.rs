@@ -56,7 +56,7 @@ const SEED_SHAPE: u64 = 0x5153_4841_5045;
 const START: &str = "<s>";
 const END: &str = "</s>";
 
-/// An L2-normalised sparse vector, indices ascending and distinct.
+/// A sparse vector, indices ascending and distinct. The featuriser's are L2-normalised.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SparseVector {
     pub indices: Vec<u32>,

@@ -1,5 +1,6 @@
-//! cadence's classifier: text normalisation, hashed n-gram features, a calibrated
-//! multinomial logistic-regression model, its training and evaluation, and model files.
+//! cadence's classifier: text normalisation, encoders (hashed n-gram features and, with the
+//! `bert` feature, MiniLM sentence embeddings), a calibrated multinomial logistic-regression
+//! head, its training and evaluation, and model files.
 //!
 //! ```no_run
 //! # fn main() -> cadence_classifier::Result<()> {
@@ -9,14 +10,18 @@
 //! ```
 
 mod calibration;
+pub mod encoder;
 mod error;
 pub mod features;
 pub mod metrics;
+#[cfg(feature = "bert")]
+pub mod minilm;
 mod model;
 pub mod model_dir;
 pub mod normalize;
 mod train;
 
+pub use encoder::Encoder;
 pub use error::{Error, Result};
 pub use metrics::{ClassMetrics, Evaluation};
 pub use model::{Classifier, Contribution, LinearModel, Scores, softmax};

@@ -1,5 +1,5 @@
 //! The calibrated multinomial logistic-regression model and the classifier that pairs it with
-//! its featuriser.
+//! its encoder.
 
 use std::collections::HashMap;
 
@@ -8,6 +8,7 @@ use ndarray::{Array1, Array2};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::encoder::Encoder;
 use crate::features::{FeatureSink, Featurizer, Group, Scratch, SparseVector, WordScratch};
 use crate::normalize::normalize;
 
@@ -60,20 +61,20 @@ pub struct Contribution {
     pub weight: f32,
 }
 
-/// A featuriser and the model trained on its features.
+/// An encoder and the model trained on its vectors.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classifier {
-    featurizer: Featurizer,
+    encoder: Encoder,
     model: LinearModel,
 }
 
 impl Classifier {
-    pub fn new(featurizer: Featurizer, model: LinearModel) -> Self {
-        Classifier { featurizer, model }
+    pub fn new(encoder: Encoder, model: LinearModel) -> Self {
+        Classifier { encoder, model }
     }
 
-    pub fn featurizer(&self) -> &Featurizer {
-        &self.featurizer
+    pub fn encoder(&self) -> &Encoder {
+        &self.encoder
     }
 
     pub fn model(&self) -> &LinearModel {
@@ -81,30 +82,45 @@ impl Classifier {
     }
 
     pub fn predict(&self, text: &str, context: Option<&str>) -> Scores {
-        let x = self
-            .featurizer
-            .featurize(text, context, &mut Scratch::default());
-        self.model.probabilities(&x)
+        match &self.encoder {
+            Encoder::HashedNgrams(featurizer) => {
+                let x = featurizer.featurize(text, context, &mut Scratch::default());
+                self.model.probabilities(&x)
+            }
+            #[cfg(feature = "bert")]
+            _ => self.predict_batch(&[(text, context)], |&(text, context)| (text, context))[0],
+        }
     }
 
-    /// Scores every item, in parallel over rayon's pool, in input order.
+    /// Scores every item in input order: n-grams in parallel over rayon's pool without
+    /// allocating per message, embeddings in length-sorted batches.
     pub fn predict_batch<T: Sync>(
         &self,
         items: &[T],
         text_of: impl Fn(&T) -> (&str, Option<&str>) + Sync,
     ) -> Vec<Scores> {
-        items
-            .par_iter()
-            .with_min_len(256)
-            .map_init(Scratch::default, |scratch, item| {
-                let (text, context) = text_of(item);
-                self.model
-                    .probabilities(self.featurizer.featurize_into(text, context, scratch))
-            })
-            .collect()
+        match &self.encoder {
+            Encoder::HashedNgrams(featurizer) => items
+                .par_iter()
+                .with_min_len(256)
+                .map_init(Scratch::default, |scratch, item| {
+                    let (text, context) = text_of(item);
+                    self.model
+                        .probabilities(featurizer.featurize_into(text, context, scratch))
+                })
+                .collect(),
+            #[cfg(feature = "bert")]
+            _ => self
+                .encoder
+                .encode_batch(items, text_of)
+                .iter()
+                .map(|x| self.model.probabilities(x))
+                .collect(),
+        }
     }
 
-    /// The `top` features that pushed the prediction most toward `label`.
+    /// The `top` n-gram features that pushed the prediction most toward `label` (none for an
+    /// encoder without n-grams: embedding dimensions have no names).
     pub fn explain(
         &self,
         text: &str,
@@ -112,15 +128,16 @@ impl Classifier {
         label: Label,
         top: usize,
     ) -> Vec<Contribution> {
-        let x = self
-            .featurizer
-            .featurize(text, context, &mut Scratch::default());
+        let Some((featurizer, offset)) = self.encoder.featurizer() else {
+            return Vec::new();
+        };
+        let x = featurizer.featurize(text, context, &mut Scratch::default());
         let mut names = FeatureNames {
-            featurizer: &self.featurizer,
+            featurizer,
             names: HashMap::new(),
         };
         let context = context.map(normalize);
-        self.featurizer.emit(
+        featurizer.emit(
             &normalize(text),
             context.as_deref(),
             &mut WordScratch::default(),
@@ -133,7 +150,7 @@ impl Classifier {
             .iter()
             .zip(&x.values)
             .map(|(&j, &value)| {
-                let row = self.model.weights.row(j as usize);
+                let row = self.model.weights.row((j + offset) as usize);
                 let mean = row.sum() / Label::COUNT as f32;
                 Contribution {
                     feature: names

@@ -1,5 +1,6 @@
-//! Model directories: `manifest.json` (format version, labels, featuriser settings, training
-//! provenance, metrics, checksum of the weights) beside `weights.safetensors`.
+//! Model directories: `manifest.json` (format version, labels, the encoder, training
+//! provenance, metrics, checksum of the weights) beside `weights.safetensors`, the head.
+//! Encoder weights are never part of a model directory: the manifest pins their sha256.
 
 use std::io::Write;
 use std::path::Path;
@@ -10,6 +11,7 @@ use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::encoder::Encoder;
 use crate::features::{FeatureConfig, Featurizer};
 use crate::metrics::Evaluation;
 use crate::model::{Classifier, LinearModel};
@@ -27,7 +29,7 @@ pub struct Manifest {
     pub cadence_version: String,
     /// Label names in the order of the weights' columns.
     pub labels: Vec<String>,
-    pub encoder: Encoder,
+    pub encoder: EncoderSpec,
     pub weights: WeightsFile,
     pub temperature: f32,
     pub training: Training,
@@ -36,8 +38,20 @@ pub struct Manifest {
 /// What turns a message into the vector the head reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Encoder {
-    HashedNgrams { features: FeatureConfig },
+pub enum EncoderSpec {
+    HashedNgrams {
+        features: FeatureConfig,
+    },
+    /// sentence-transformers/all-MiniLM-L6-v2 embeddings of the message and of its context;
+    /// `weights_sha256` is that of the encoder's `model.safetensors`.
+    Minilm {
+        weights_sha256: String,
+    },
+    /// The MiniLM embeddings, then the hashed n-grams.
+    Hybrid {
+        weights_sha256: String,
+        features: FeatureConfig,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,9 +111,7 @@ pub fn save(dir: &Path, classifier: &Classifier, training: Training) -> Result<M
         format_version: FORMAT_VERSION,
         cadence_version: env!("CARGO_PKG_VERSION").to_owned(),
         labels: Label::ALL.iter().map(|l| l.name().to_owned()).collect(),
-        encoder: Encoder::HashedNgrams {
-            features: classifier.featurizer().config().clone(),
-        },
+        encoder: classifier.encoder().spec(),
         weights: WeightsFile {
             file: WEIGHTS_FILE.to_owned(),
             sha256: sha256_hex(&weights),
@@ -164,8 +176,15 @@ fn encode_weights(model: &LinearModel) -> Result<Vec<u8>> {
     safetensors::serialize(tensors, None).map_err(|e| Error::Training(e.to_string()))
 }
 
-/// Loads a model directory, checking everything that can be wrong with it.
+/// Loads a model directory, checking everything that can be wrong with it. An encoder with
+/// weights of its own is looked for where [`load_with_encoder_dir`] says.
 pub fn load(dir: &Path) -> Result<LoadedModel> {
+    load_with_encoder_dir(dir, None)
+}
+
+/// Loads a model directory whose MiniLM encoder, if it has one, is in `encoder_dir`, else in
+/// `$CADENCE_ENCODER_DIR`, else where `scripts/setup-bert` puts it.
+pub fn load_with_encoder_dir(dir: &Path, encoder_dir: Option<&Path>) -> Result<LoadedModel> {
     let origin = dir.display().to_string();
     if !dir.is_dir() {
         return Err(Error::model(origin, "no such directory"));
@@ -183,12 +202,12 @@ pub fn load(dir: &Path) -> Result<LoadedModel> {
     let manifest = read(MANIFEST_FILE)?;
     let manifest = parse_manifest(&manifest, &origin)?;
     let weights = read(&manifest.weights.file)?;
-    from_parts(manifest, &weights, &origin)
+    from_parts(manifest, &weights, &origin, encoder_dir)
 }
 
 /// Loads a model from the bytes of its two files (the built-in model lives in the binary).
 pub fn load_bytes(manifest: &[u8], weights: &[u8], origin: &str) -> Result<LoadedModel> {
-    from_parts(parse_manifest(manifest, origin)?, weights, origin)
+    from_parts(parse_manifest(manifest, origin)?, weights, origin, None)
 }
 
 fn parse_manifest(bytes: &[u8], origin: &str) -> Result<Manifest> {
@@ -210,7 +229,12 @@ fn parse_manifest(bytes: &[u8], origin: &str) -> Result<Manifest> {
         .map_err(|e| Error::model(origin, format!("{MANIFEST_FILE} is malformed: {e}")))
 }
 
-fn from_parts(manifest: Manifest, weights: &[u8], origin: &str) -> Result<LoadedModel> {
+fn from_parts(
+    manifest: Manifest,
+    weights: &[u8],
+    origin: &str,
+    encoder_dir: Option<&Path>,
+) -> Result<LoadedModel> {
     let known: Vec<&str> = Label::ALL.iter().map(|l| l.name()).collect();
     if manifest.labels != known {
         return Err(Error::model(
@@ -240,17 +264,7 @@ fn from_parts(manifest: Manifest, weights: &[u8], origin: &str) -> Result<Loaded
             ),
         ));
     }
-    let Encoder::HashedNgrams { features } = &manifest.encoder;
-    if !(4..=26).contains(&features.hash_bits)
-        || features.char_ngram_min == 0
-        || features.char_ngram_min > features.char_ngram_max
-    {
-        return Err(Error::model(
-            origin,
-            format!("featuriser settings out of range: {features:?}"),
-        ));
-    }
-    let featurizer = Featurizer::new(features.clone());
+    let encoder = build_encoder(&manifest.encoder, origin, encoder_dir)?;
     let tensors = SafeTensors::deserialize(weights).map_err(|e| {
         Error::model(
             origin,
@@ -280,7 +294,7 @@ fn from_parts(manifest: Manifest, weights: &[u8], origin: &str) -> Result<Loaded
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect())
     };
-    let dimension = featurizer.dimension();
+    let dimension = encoder.dimension();
     let weight = tensor("weight", &[dimension, Label::COUNT])?;
     let bias = tensor("bias", &[Label::COUNT])?;
     if let Some(bad) = weight.iter().chain(&bias).find(|w| !w.is_finite()) {
@@ -295,7 +309,61 @@ fn from_parts(manifest: Manifest, weights: &[u8], origin: &str) -> Result<Loaded
         temperature: manifest.temperature,
     };
     Ok(LoadedModel {
-        classifier: Classifier::new(featurizer, model),
+        classifier: Classifier::new(encoder, model),
         manifest,
     })
+}
+
+fn build_encoder(
+    spec: &EncoderSpec,
+    origin: &str,
+    #[cfg_attr(not(feature = "bert"), allow(unused_variables))] encoder_dir: Option<&Path>,
+) -> Result<Encoder> {
+    match spec {
+        EncoderSpec::HashedNgrams { features } => {
+            Ok(Encoder::HashedNgrams(checked_featurizer(features, origin)?))
+        }
+        #[cfg(feature = "bert")]
+        EncoderSpec::Minilm { weights_sha256 } => Ok(Encoder::Minilm(load_minilm(
+            weights_sha256,
+            origin,
+            encoder_dir,
+        )?)),
+        #[cfg(feature = "bert")]
+        EncoderSpec::Hybrid {
+            weights_sha256,
+            features,
+        } => Ok(Encoder::Hybrid {
+            featurizer: checked_featurizer(features, origin)?,
+            minilm: load_minilm(weights_sha256, origin, encoder_dir)?,
+        }),
+        #[cfg(not(feature = "bert"))]
+        EncoderSpec::Minilm { .. } | EncoderSpec::Hybrid { .. } => {
+            Err(Error::model(origin, crate::encoder::BERT_MISSING))
+        }
+    }
+}
+
+#[cfg(feature = "bert")]
+fn load_minilm(
+    weights_sha256: &str,
+    origin: &str,
+    encoder_dir: Option<&Path>,
+) -> Result<crate::minilm::Minilm> {
+    use crate::minilm::{Minilm, resolve_dir};
+    Minilm::load(&resolve_dir(encoder_dir), Some(weights_sha256))
+        .map_err(|e| Error::model(origin, e.to_string()))
+}
+
+fn checked_featurizer(features: &FeatureConfig, origin: &str) -> Result<Featurizer> {
+    if !(4..=26).contains(&features.hash_bits)
+        || features.char_ngram_min == 0
+        || features.char_ngram_min > features.char_ngram_max
+    {
+        return Err(Error::model(
+            origin,
+            format!("featuriser settings out of range: {features:?}"),
+        ));
+    }
+    Ok(Featurizer::new(features.clone()))
 }

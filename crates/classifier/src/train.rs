@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::calibration::fit_temperature;
-use crate::features::{FeatureConfig, Featurizer, Scratch, SparseVector};
+use crate::encoder::Encoder;
+use crate::features::SparseVector;
 use crate::metrics::{Evaluation, expected_calibration_error};
 use crate::model::{Classifier, LinearModel, Scores, softmax};
 use crate::{Error, Result};
@@ -35,7 +36,6 @@ pub struct TrainConfig {
     pub balance_classes: bool,
     /// Share of each label held out to fit the temperature.
     pub calibration_fraction: f64,
-    pub features: FeatureConfig,
 }
 
 impl Default for TrainConfig {
@@ -46,7 +46,6 @@ impl Default for TrainConfig {
             max_iterations: 300,
             balance_classes: true,
             calibration_fraction: 0.2,
-            features: FeatureConfig::default(),
         }
     }
 }
@@ -71,30 +70,89 @@ pub struct CalibrationReport {
     pub ece_after: f64,
 }
 
-/// Trains a classifier on `examples`.
+/// Trains a head for `encoder` on `examples`.
 ///
 /// The weights are first fitted on all but a stratified calibration fold, the temperature is
 /// fitted on that fold, then the weights are refitted on everything and keep the temperature.
-pub fn train(examples: &[Example], config: &TrainConfig) -> Result<(Classifier, TrainingReport)> {
-    let per_label = count_labels(examples);
-    if let Some(missing) = Label::ALL.iter().find(|l| per_label[l.index()] < 2) {
+pub fn train(
+    examples: &[Example],
+    encoder: &Encoder,
+    config: &TrainConfig,
+) -> Result<(Classifier, TrainingReport)> {
+    let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
+    check_labels(&labels)?;
+    let vectors = encode_examples(encoder, examples);
+    let (model, report) = train_head(&vectors, &labels, encoder.dimension(), config)?;
+    Ok((Classifier::new(encoder.clone(), model), report))
+}
+
+/// Stratified k-fold cross-validation: each fold is predicted by a head trained (and
+/// calibrated) on the other folds; the evaluation covers every example once. Every example
+/// is encoded once, up front.
+pub fn cross_validate(
+    examples: &[Example],
+    encoder: &Encoder,
+    config: &TrainConfig,
+    folds: usize,
+) -> Result<Evaluation> {
+    if folds < 2 {
         return Err(Error::Training(format!(
-            "the data has {} example(s) of {missing}; every label needs at least 2",
-            per_label[missing.index()]
+            "cross-validation needs at least 2 folds, got {folds}"
         )));
     }
-    let featurizer = Featurizer::new(config.features.clone());
-    let vectors = featurize_all(&featurizer, examples);
     let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
+    let vectors = encode_examples(encoder, examples);
+    let fold_of = stratified_folds(&labels, config.seed, FoldPlan::Folds(folds));
+    let mut predictions: Vec<Scores> = vec![[0.0; Label::COUNT]; examples.len()];
+    for fold in 0..folds {
+        let (test, train_rows): (Vec<usize>, Vec<usize>) =
+            (0..examples.len()).partition(|&i| fold_of[i] == fold);
+        let pick = |rows: &[usize]| -> (Vec<SparseVector>, Vec<usize>) {
+            rows.iter()
+                .map(|&i| (vectors[i].clone(), labels[i]))
+                .unzip()
+        };
+        let (fold_vectors, fold_labels) = pick(&train_rows);
+        check_labels(&fold_labels)?;
+        let (model, _) = train_head(&fold_vectors, &fold_labels, encoder.dimension(), config)?;
+        for &i in &test {
+            predictions[i] = model.probabilities(&vectors[i]);
+        }
+    }
+    let gold: Vec<Label> = examples.iter().map(|e| e.label).collect();
+    Ok(Evaluation::new(&gold, &predictions))
+}
 
+fn encode_examples(encoder: &Encoder, examples: &[Example]) -> Vec<SparseVector> {
+    encoder.encode_batch(examples, |e| (e.text.as_str(), e.context.as_deref()))
+}
+
+fn check_labels(labels: &[usize]) -> Result<()> {
+    let counts = count_labels(labels);
+    match Label::ALL.iter().find(|l| counts[l.index()] < 2) {
+        Some(missing) => Err(Error::Training(format!(
+            "the data has {} example(s) of {missing}; every label needs at least 2",
+            counts[missing.index()]
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Fits and calibrates the head on encoded examples.
+fn train_head(
+    vectors: &[SparseVector],
+    labels: &[usize],
+    dimension: usize,
+    config: &TrainConfig,
+) -> Result<(LinearModel, TrainingReport)> {
     let held_out = stratified_folds(
-        &labels,
+        labels,
         config.seed,
         FoldPlan::Fraction(config.calibration_fraction),
     );
     let (fit_rows, calibration_rows): (Vec<usize>, Vec<usize>) =
-        (0..examples.len()).partition(|&i| held_out[i] == 0);
-    let partial = fit(&vectors, &labels, &fit_rows, featurizer.dimension(), config)?;
+        (0..vectors.len()).partition(|&i| held_out[i] == 0);
+    let partial = fit(vectors, labels, &fit_rows, dimension, config)?;
     let logits: Vec<Scores> = calibration_rows
         .iter()
         .map(|&i| partial.model.logits(&vectors[i]))
@@ -112,66 +170,24 @@ pub fn train(examples: &[Example], config: &TrainConfig) -> Result<(Classifier, 
         ece_after: ece(temperature),
     };
 
-    let all_rows: Vec<usize> = (0..examples.len()).collect();
-    let mut full = fit(&vectors, &labels, &all_rows, featurizer.dimension(), config)?;
+    let all_rows: Vec<usize> = (0..vectors.len()).collect();
+    let mut full = fit(vectors, labels, &all_rows, dimension, config)?;
     full.model.temperature = temperature;
     let report = TrainingReport {
-        examples: examples.len(),
-        per_label,
+        examples: vectors.len(),
+        per_label: count_labels(labels),
         iterations: full.iterations,
         final_loss: full.loss,
         temperature,
         calibration,
     };
-    Ok((Classifier::new(featurizer, full.model), report))
+    Ok((full.model, report))
 }
 
-/// Stratified k-fold cross-validation: each fold is predicted by a classifier trained (and
-/// calibrated) on the other folds; the evaluation covers every example once.
-pub fn cross_validate(
-    examples: &[Example],
-    config: &TrainConfig,
-    folds: usize,
-) -> Result<Evaluation> {
-    if folds < 2 {
-        return Err(Error::Training(format!(
-            "cross-validation needs at least 2 folds, got {folds}"
-        )));
-    }
-    let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
-    let fold_of = stratified_folds(&labels, config.seed, FoldPlan::Folds(folds));
-    let mut predictions: Vec<Scores> = vec![[0.0; Label::COUNT]; examples.len()];
-    for fold in 0..folds {
-        let (test, train_rows): (Vec<usize>, Vec<usize>) =
-            (0..examples.len()).partition(|&i| fold_of[i] == fold);
-        let training: Vec<Example> = train_rows.iter().map(|&i| examples[i].clone()).collect();
-        let (classifier, _) = train(&training, config)?;
-        let held_out: Vec<&Example> = test.iter().map(|&i| &examples[i]).collect();
-        let scores =
-            classifier.predict_batch(&held_out, |e| (e.text.as_str(), e.context.as_deref()));
-        for (&i, s) in test.iter().zip(scores) {
-            predictions[i] = s;
-        }
-    }
-    let gold: Vec<Label> = examples.iter().map(|e| e.label).collect();
-    Ok(Evaluation::new(&gold, &predictions))
-}
-
-fn count_labels(examples: &[Example]) -> [usize; Label::COUNT] {
+fn count_labels(labels: &[usize]) -> [usize; Label::COUNT] {
     let mut counts = [0; Label::COUNT];
-    for example in examples {
-        counts[example.label.index()] += 1;
-    }
+    labels.iter().for_each(|&k| counts[k] += 1);
     counts
-}
-
-fn featurize_all(featurizer: &Featurizer, examples: &[Example]) -> Vec<SparseVector> {
-    examples
-        .par_iter()
-        .map_init(Scratch::default, |scratch, e| {
-            featurizer.featurize(&e.text, e.context.as_deref(), scratch)
-        })
-        .collect()
 }
 
 enum FoldPlan {
@@ -384,6 +400,11 @@ impl Gradient for Objective<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::features::{FeatureConfig, Featurizer};
+
+    fn hashed() -> Encoder {
+        Encoder::HashedNgrams(Featurizer::new(FeatureConfig::default()))
+    }
 
     fn example(text: &str, label: Label) -> Example {
         Example {
@@ -436,7 +457,7 @@ mod tests {
             hash_bits: 8,
             ..FeatureConfig::default()
         });
-        let vectors = featurize_all(&featurizer, &data);
+        let vectors = encode_examples(&Encoder::HashedNgrams(featurizer.clone()), &data);
         let labels: Vec<usize> = data.iter().map(|e| e.label.index()).collect();
         let weights = vec![1.0 / data.len() as f64; data.len()];
         let objective = Objective {
@@ -473,8 +494,8 @@ mod tests {
             calibration_fraction: 0.34,
             ..TrainConfig::default()
         };
-        let (first, report) = train(&data, &config).unwrap();
-        let (second, _) = train(&data, &config).unwrap();
+        let (first, report) = train(&data, &hashed(), &config).unwrap();
+        let (second, _) = train(&data, &hashed(), &config).unwrap();
         assert_eq!(first, second);
         assert_eq!(report.examples, 12);
         assert_eq!(report.per_label, [3, 3, 3, 3]);
@@ -491,7 +512,7 @@ mod tests {
             .into_iter()
             .filter(|e| e.label != Label::Aligned)
             .collect();
-        let err = train(&data, &TrainConfig::default()).unwrap_err();
+        let err = train(&data, &hashed(), &TrainConfig::default()).unwrap_err();
         assert_eq!(
             err.to_string(),
             "training failed: the data has 0 example(s) of aligned; every label needs at least 2"

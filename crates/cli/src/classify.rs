@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::Outcome;
 use crate::convert::message_record;
 use crate::input::{InputArgs, Reader};
-use crate::models::{self, ModelArgs};
+use crate::models::ModelArgs;
 use crate::output::{RecordFormat, write_records};
 
 #[derive(Debug, clap::Args)]
@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
-    let model = models::load(args.model.model.as_deref())?;
+    let model = args.model.source.load()?;
     let classifier = &model.classifier;
     let format = RecordFormat::choose(args.format, args.output.as_deref());
     let mut reader = Reader::open(&args.input);

@@ -1,14 +1,14 @@
 //! `cadence eval`: how a model does on labelled data.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use anyhow::Result;
 use cadence_classifier::Evaluation;
 use cadence_taxonomy::Label;
 
+use crate::Outcome;
 use crate::labelled::{self, DataArgs};
-use crate::{Outcome, models};
+use crate::models::ModelSource;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -18,9 +18,8 @@ pub enum ReportFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Model directory [default: the built-in model].
-    #[arg(long, value_name = "DIR")]
-    pub model: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelSource,
     #[command(flatten)]
     pub data: DataArgs,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
@@ -28,7 +27,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<Outcome> {
-    let model = models::load(args.model.as_deref())?;
+    let model = args.model.load()?;
     let (examples, _) = labelled::read(&args.data)?;
     let scores = model
         .classifier

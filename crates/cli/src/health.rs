@@ -12,7 +12,7 @@ use cadence_taxonomy::{Classification, Message};
 
 use crate::classify::describe_inputs;
 use crate::input::{InputArgs, Reader};
-use crate::models::{self, ModelArgs};
+use crate::models::ModelArgs;
 use crate::output::Destination;
 use crate::{Outcome, progress};
 
@@ -190,7 +190,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         if !unlabelled.is_empty() {
             let model = match &mut model {
                 Some(model) => model,
-                None => model.insert(models::load(args.model.model.as_deref())?),
+                None => model.insert(args.model.source.load()?),
             };
             let unlabelled: Vec<Message> = unlabelled.into_iter().map(|(m, _)| m).collect();
             let scores = model

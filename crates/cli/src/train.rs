@@ -3,18 +3,27 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use cadence_classifier::encoder::Backend;
+use cadence_classifier::features::FeatureConfig;
 use cadence_classifier::model_dir::{self, CrossValidation, Training};
-use cadence_classifier::{TrainConfig, cross_validate, train};
+use cadence_classifier::{Encoder, TrainConfig, cross_validate, train};
 use cadence_taxonomy::Label;
 
 use crate::eval::{ReportFormat, render};
 use crate::labelled::{self, DataArgs};
+use crate::models::EncoderDirArg;
 use crate::{Outcome, input::report};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     pub data: DataArgs,
+    /// What the head reads: hashed n-grams, MiniLM sentence embeddings of the message and
+    /// its context, or both (the last two need a build with `--features bert`).
+    #[arg(long, value_enum, default_value_t = BackendArg::Ngrams)]
+    pub backend: BackendArg,
+    #[command(flatten)]
+    pub encoder: EncoderDirArg,
     /// Directory to write the model to (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -34,8 +43,30 @@ pub struct Args {
     pub format: ReportFormat,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendArg {
+    Ngrams,
+    Minilm,
+    Hybrid,
+}
+
+impl From<BackendArg> for Backend {
+    fn from(backend: BackendArg) -> Self {
+        match backend {
+            BackendArg::Ngrams => Backend::HashedNgrams,
+            BackendArg::Minilm => Backend::Minilm,
+            BackendArg::Hybrid => Backend::Hybrid,
+        }
+    }
+}
+
 pub fn run(args: Args) -> Result<Outcome> {
     let (examples, data) = labelled::read(&args.data)?;
+    let encoder = Encoder::for_backend(
+        args.backend.into(),
+        FeatureConfig::default(),
+        args.encoder.encoder_dir.as_deref(),
+    )?;
     let config = TrainConfig {
         seed: args.seed,
         l2: args.l2,
@@ -51,13 +82,13 @@ pub fn run(args: Args) -> Result<Outcome> {
             let folds = folds as usize;
             Some(CrossValidation {
                 folds,
-                evaluation: cross_validate(&examples, &config, folds)?,
+                evaluation: cross_validate(&examples, &encoder, &config, folds)?,
             })
         }
         None => None,
     };
     report(&format!("training on {} examples", examples.len()));
-    let (classifier, training_report) = train(&examples, &config)?;
+    let (classifier, training_report) = train(&examples, &encoder, &config)?;
     let training = Training {
         data,
         config,

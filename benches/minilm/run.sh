@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# cadence's MiniLM encoder against Python sentence-transformers: same model, same threads,
+# same texts, run alternately, median texts per second of each.
+#   benches/minilm/run.sh [ROUNDS]
+# Two input sets: distinct chat-length texts (the corpus' messages and contexts of at most
+# 120 characters, each once), and a realistic export as cadence's classifier sees it (every
+# message of tests/fixtures/team followed by the message it answers, repeats and all).
+# Needs scripts/setup-bert; creates its own venv under .cache/ with the pins that work with
+# torch 2.4.1.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=${1:-3}
+threads=$(nproc)
+venv=.cache/minilm-venv
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import sentence_transformers" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q torch==2.4.1 sentence-transformers==3.3.1 transformers==4.46.3
+fi
+scripts/setup-bert
+cargo build --release -q -p cadence-benches --features bert --bin minilm_throughput
+cargo build --release -q -p cadence-cli
+
+distinct=.cache/minilm-distinct.jsonl
+export_texts=.cache/minilm-export.jsonl
+# jq-free: the corpus is JSONL with text and optional context.
+"$venv/bin/python" - "$distinct" <<'PY'
+import json, sys
+seen = []
+for split in ("train", "test"):
+    for line in open(f"datasets/splits/{split}.jsonl", encoding="utf-8"):
+        record = json.loads(line)
+        for text in (record["text"], record.get("context")):
+            if text and len(text) <= 120 and text not in seen:
+                seen.append(text)
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    for text in seen:
+        out.write(json.dumps(text, ensure_ascii=False) + "\n")
+PY
+target/release/cadence convert tests/fixtures/team 2>/dev/null | "$venv/bin/python" -c '
+import json, sys
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    for line in sys.stdin:
+        record = json.loads(line)
+        for text in (record["text"], record.get("context")):
+            if text:
+                out.write(json.dumps(text, ensure_ascii=False) + "\n")
+' "$export_texts"
+
+echo "machine: $threads cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+for input in "$distinct" "$export_texts"; do
+    count=$(wc -l < "$input")
+    distinct_count=$(sort -u "$input" | wc -l)
+    echo "== $input: $count texts, $distinct_count distinct"
+    for run in 1 2 3; do
+        rust=$(target/release/minilm_throughput "$input" "$rounds")
+        python=$("$venv/bin/python" benches/minilm/embed_bench.py "$input" "$threads" 32 "$rounds")
+        echo "run $run: cadence $rust texts/s, sentence-transformers $python texts/s, ratio $(echo "scale=2; $rust / $python" | bc)"
+    done
+done
