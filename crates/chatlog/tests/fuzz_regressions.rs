@@ -3,19 +3,14 @@
 
 use std::time::{Duration, Instant};
 
-use cadence_chatlog::{Format, Message, ReadOptions, read_bytes};
+mod common;
 
-/// Everything read: messages, error texts and warnings.
+use cadence_chatlog::{Format, Message};
+use common::read_bytes_all;
+
 fn read(format: Format, name: &str, bytes: Vec<u8>) -> (Vec<Message>, Vec<String>, Vec<String>) {
-    let mut stream = read_bytes(format, name, bytes, &ReadOptions::default());
-    let (mut messages, mut errors) = (Vec::new(), Vec::new());
-    for item in stream.by_ref() {
-        match item {
-            Ok(message) => messages.push(message),
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    (messages, errors, stream.summary().warnings)
+    let read = read_bytes_all(format, name, bytes);
+    (read.messages, read.errors, read.summary.warnings)
 }
 
 /// Discord JSON content of many '<' and one later '>' was scanned to the '>' once per '<':

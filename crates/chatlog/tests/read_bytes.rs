@@ -3,18 +3,11 @@
 mod common;
 
 use cadence_chatlog::{Format, Message, ReadOptions, read_bytes};
-use common::{own_fixture, read_with};
+use common::{own_fixture, read_bytes_all, read_with};
 
 fn drain(format: Format, name: &str, bytes: &[u8]) -> (Vec<Message>, Vec<String>, Vec<String>) {
-    let mut stream = read_bytes(format, name, bytes.to_vec(), &ReadOptions::default());
-    let (mut messages, mut errors) = (Vec::new(), Vec::new());
-    for item in stream.by_ref() {
-        match item {
-            Ok(message) => messages.push(message),
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    (messages, errors, stream.summary().warnings)
+    let read = read_bytes_all(format, name, bytes.to_vec());
+    (read.messages, read.errors, read.summary.warnings)
 }
 
 #[test]

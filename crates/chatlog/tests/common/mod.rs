@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use cadence_chatlog::{Input, Message, ReadOptions, Summary, read_inputs};
+use cadence_chatlog::{
+    Format, Input, Message, MessageStream, ReadOptions, Summary, read_bytes, read_inputs,
+};
 
 /// The real export samples beside the checkout (`shared/fixtures`). Missing samples fail the
 /// test: conformance must not pass by reading nothing.
@@ -50,7 +52,15 @@ impl Read {
 
 pub fn read_with(paths: &[&Path], options: &ReadOptions) -> Read {
     let inputs: Vec<Input> = paths.iter().map(|p| Input::Path(p.to_path_buf())).collect();
-    let mut stream = read_inputs(&inputs, options);
+    drain(read_inputs(&inputs, options))
+}
+
+/// Everything one in-memory file gives, read through `read_bytes`.
+pub fn read_bytes_all(format: Format, name: &str, bytes: Vec<u8>) -> Read {
+    drain(read_bytes(format, name, bytes, &ReadOptions::default()))
+}
+
+fn drain(mut stream: MessageStream) -> Read {
     let mut messages = Vec::new();
     let mut errors = Vec::new();
     for item in stream.by_ref() {
