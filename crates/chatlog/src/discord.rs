@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use crate::ctx::Ctx;
 use crate::document::Document;
 use crate::json::{Elements, parse_record, records};
-use crate::replies::{REMEMBERED, Recent, ReplyGuesser};
+use crate::replies::{Recent, ReplyGuesser};
 use crate::{Error, Result, time};
 
 type Messages = Box<dyn Iterator<Item = Result<Message>>>;
@@ -95,7 +95,7 @@ pub(crate) fn read_json(document: Document, ctx: &Ctx) -> Result<Messages> {
         Err(e) => (None, Elements::broken(e.to_string())),
     };
     let conversation = conversation.unwrap_or_else(|| channel_from_file_name(document.stem()));
-    let mut texts: Recent<String> = Recent::new(REMEMBERED);
+    let mut texts: Recent<String> = Recent::new();
     let ctx = ctx.clone();
     Ok(Box::new(records(
         bytes,

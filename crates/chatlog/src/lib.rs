@@ -58,8 +58,8 @@
 //! line, Discord CSV ids the record number) and `context` = Q's text.
 //!
 //! Readers remember only what resolving replies needs (the last two turns of each recent
-//! thread or conversation, the texts of recent messages by id), capped at a fixed number of
-//! entries with the oldest forgotten first, so memory does not grow with the export. A reply
+//! thread or conversation, the texts of recent messages by id), capped at 20,000 entries and
+//! 4 MiB with the oldest forgotten first, so memory does not grow with the export. A reply
 //! whose target was forgotten, or comes later in the export, keeps its `reply_to` but has no
 //! `context`.
 //!

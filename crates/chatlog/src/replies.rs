@@ -6,22 +6,44 @@ use std::collections::{HashMap, VecDeque};
 use cadence_taxonomy::Message;
 use chrono::{DateTime, TimeDelta, Utc};
 
-/// The most messages (or threads, or conversations) a reader remembers to resolve replies;
-/// older ones are forgotten first, so memory stays flat however large the export.
-pub(crate) const REMEMBERED: usize = 20_000;
+/// The most messages (or threads, or conversations) a reader remembers to resolve replies,
+/// and the most bytes they may take; older ones are forgotten first, so memory stays flat
+/// however large the export. 4 MiB holds about 6,000 Slack threads (weeks of a busy
+/// channel's), and replies come within days of what they answer.
+const REMEMBERED: usize = 20_000;
+const REMEMBERED_BYTES: usize = 4 << 20;
 
-/// A map that keeps only its `capacity` most recently inserted keys.
+/// What remembering a value costs: its heap bytes, roughly.
+pub(crate) trait Footprint {
+    fn footprint(&self) -> usize;
+}
+
+impl Footprint for String {
+    fn footprint(&self) -> usize {
+        self.capacity()
+    }
+}
+
+/// A map that keeps only its most recently inserted keys, within a count and a byte budget.
 #[derive(Debug)]
 pub(crate) struct Recent<V> {
     capacity: usize,
+    budget: usize,
+    bytes: usize,
     values: HashMap<String, V>,
     order: VecDeque<String>,
 }
 
-impl<V> Recent<V> {
-    pub fn new(capacity: usize) -> Self {
+impl<V: Footprint> Recent<V> {
+    pub fn new() -> Self {
+        Self::with_limits(REMEMBERED, REMEMBERED_BYTES)
+    }
+
+    fn with_limits(capacity: usize, budget: usize) -> Self {
         Recent {
             capacity: capacity.max(1),
+            budget,
+            bytes: 0,
             values: HashMap::new(),
             order: VecDeque::new(),
         }
@@ -31,20 +53,46 @@ impl<V> Recent<V> {
         self.values.get(key)
     }
 
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        self.values.get_mut(key)
+    /// Changes the value of `key`, if remembered, and returns what `change` returns.
+    pub fn update<R>(&mut self, key: &str, change: impl FnOnce(&mut V) -> R) -> Option<R> {
+        let value = self.values.get_mut(key)?;
+        let before = value.footprint();
+        let result = change(value);
+        self.bytes = self.bytes - before + value.footprint();
+        self.forget_oldest();
+        Some(result)
     }
 
     pub fn insert(&mut self, key: String, value: V) {
-        if self.values.insert(key.clone(), value).is_none() {
-            self.order.push_back(key);
-            if self.order.len() > self.capacity
-                && let Some(oldest) = self.order.pop_front()
-            {
-                self.values.remove(&oldest);
+        self.bytes += value.footprint();
+        match self.values.insert(key.clone(), value) {
+            Some(replaced) => self.bytes -= replaced.footprint(),
+            None => {
+                self.bytes += entry_bytes::<V>(&key);
+                self.order.push_back(key);
             }
         }
+        self.forget_oldest();
     }
+
+    /// Forgets the oldest keys until both limits hold again; the newest key always stays.
+    fn forget_oldest(&mut self) {
+        while self.order.len() > 1 && (self.order.len() > self.capacity || self.bytes > self.budget)
+        {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(value) = self.values.remove(&oldest) {
+                self.bytes -= value.footprint();
+            }
+            self.bytes -= entry_bytes::<V>(&oldest);
+        }
+    }
+}
+
+/// The key, kept twice (map and order), and the map's and queue's own slots.
+fn entry_bytes<V>(key: &str) -> usize {
+    2 * key.len() + size_of::<(String, V)>() + size_of::<String>()
 }
 
 /// What a later message may need to know about an earlier one.
@@ -78,6 +126,13 @@ impl Said {
         is_question(&self.text)
             || self.mentions.iter().any(|m| m == author)
             || self.text.contains(&format!("@{author}"))
+    }
+}
+
+impl Footprint for Said {
+    fn footprint(&self) -> usize {
+        let strings = self.id.iter().chain(&self.author).chain(&self.mentions);
+        self.text.capacity() + strings.map(String::capacity).sum::<usize>()
     }
 }
 
@@ -119,6 +174,12 @@ impl Exchange {
     }
 }
 
+impl Footprint for Exchange {
+    fn footprint(&self) -> usize {
+        self.last.footprint() + self.prior.as_ref().map_or(0, Footprint::footprint)
+    }
+}
+
 /// The words that open a question even without a question mark.
 const QUESTION_WORDS: &[&str] = &[
     "who", "whom", "whose", "what", "when", "where", "which", "why", "how", "can", "could",
@@ -152,31 +213,32 @@ impl ReplyGuesser {
     pub fn new(window_minutes: u32) -> Self {
         ReplyGuesser {
             window: TimeDelta::minutes(i64::from(window_minutes)),
-            conversations: Recent::new(REMEMBERED),
+            conversations: Recent::new(),
         }
     }
 
     /// Links `message` to the question it answers, if any, then remembers it.
     pub fn link(&mut self, message: &mut Message) {
         let key = message.conversation.clone().unwrap_or_default();
-        let said = Said::of(message);
-        let Some(exchange) = self.conversations.get_mut(&key) else {
-            self.conversations.insert(key, Exchange::new(said));
-            return;
-        };
-        let author = message.author.as_deref();
-        if let Some(question) = exchange.latest_not_by(author) {
-            let in_time = match (question.time, message.timestamp) {
-                (Some(asked), Some(answered)) => {
-                    answered >= asked && answered - asked <= self.window
+        let window = self.window;
+        let known = self.conversations.update(&key, |exchange| {
+            let author = message.author.as_deref();
+            if let Some(question) = exchange.latest_not_by(author) {
+                let in_time = match (question.time, message.timestamp) {
+                    (Some(asked), Some(answered)) => {
+                        answered >= asked && answered - asked <= window
+                    }
+                    _ => false,
+                };
+                if in_time && question.asks(author.unwrap_or_default()) {
+                    question.answered_by(message);
                 }
-                _ => false,
-            };
-            if in_time && question.asks(author.unwrap_or_default()) {
-                question.answered_by(message);
             }
+            exchange.push(Said::of(message));
+        });
+        if known.is_none() {
+            self.conversations.insert(key, Exchange::new(Said::of(message)));
         }
-        exchange.push(said);
     }
 }
 
@@ -261,14 +323,36 @@ mod tests {
     }
 
     #[test]
+    fn recent_keeps_within_its_byte_budget() {
+        let slot = entry_bytes::<String>("k0");
+        let mut recent = Recent::with_limits(100, 3 * (slot + 10));
+        for i in 0..3 {
+            recent.insert(format!("k{i}"), "x".repeat(10));
+        }
+        assert!(recent.get("k0").is_some(), "three fit");
+        recent.insert("k3".into(), "x".repeat(10));
+        assert_eq!(recent.get("k0"), None, "a fourth pushes the oldest out");
+        // Growing a value counts too: k1 and k2 go to make room for a longer k3.
+        recent.update("k3", |text| text.push_str(&"y".repeat(2 * slot + 15)));
+        assert_eq!(recent.get("k1"), None);
+        assert_eq!(recent.get("k2"), None);
+        assert!(recent.get("k3").is_some());
+        // One value larger than the whole budget is still kept, alone.
+        recent.insert("big".into(), "z".repeat(10 * slot));
+        assert_eq!(recent.get("k3"), None);
+        assert!(recent.get("big").is_some());
+        assert_eq!(recent.order.len(), 1);
+    }
+
+    #[test]
     fn recent_forgets_the_oldest_key() {
-        let mut recent = Recent::new(2);
-        recent.insert("a".into(), 1);
-        recent.insert("b".into(), 2);
-        recent.insert("a".into(), 3);
-        recent.insert("c".into(), 4);
+        let mut recent = Recent::with_limits(2, usize::MAX);
+        recent.insert("a".into(), "1".to_owned());
+        recent.insert("b".into(), "2".to_owned());
+        recent.insert("a".into(), "3".to_owned());
+        recent.insert("c".into(), "4".to_owned());
         assert_eq!(recent.get("a"), None);
-        assert_eq!(recent.get("b"), Some(&2));
-        assert_eq!(recent.get("c"), Some(&4));
+        assert_eq!(recent.get("b").map(String::as_str), Some("2"));
+        assert_eq!(recent.get("c").map(String::as_str), Some("4"));
     }
 }

@@ -14,7 +14,7 @@ use crate::ctx::Ctx;
 use crate::document::Document;
 use crate::json::{Elements, parse_record, records};
 use crate::markup::decode_entities;
-use crate::replies::{Exchange, REMEMBERED, Recent, Said};
+use crate::replies::{Exchange, Recent, Said};
 use crate::{ExportTree, Result, time};
 
 type Messages = Box<dyn Iterator<Item = Result<Message>>>;
@@ -302,7 +302,7 @@ impl State {
     fn new(directory: Directory, ctx: Ctx) -> Self {
         State {
             directory,
-            threads: Recent::new(REMEMBERED),
+            threads: Recent::new(),
             unknown_users: HashSet::new(),
             ctx,
         }
@@ -392,7 +392,6 @@ impl State {
             "{}\u{0}{root}",
             message.conversation.as_deref().unwrap_or_default()
         );
-        let said = Said::of(message);
         if root != ts {
             message.reply_to = Some(root.to_owned());
             if let Some(exchange) = self.threads.get(&key) {
@@ -402,9 +401,11 @@ impl State {
                     .answered_by(message);
             }
         }
-        match self.threads.get_mut(&key) {
-            Some(exchange) => exchange.push(said),
-            None => self.threads.insert(key, Exchange::new(said)),
+        let known = self
+            .threads
+            .update(&key, |exchange| exchange.push(Said::of(message)));
+        if known.is_none() {
+            self.threads.insert(key, Exchange::new(Said::of(message)));
         }
     }
 

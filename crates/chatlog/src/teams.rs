@@ -16,7 +16,7 @@ use crate::detect::is_teams_messages_name;
 use crate::document::Document;
 use crate::json::{Elements, lowercase_keys, parse_record, records};
 use crate::markup::html_to_text;
-use crate::replies::{REMEMBERED, Recent};
+use crate::replies::Recent;
 use crate::{ExportTree, Result};
 
 type Messages = Box<dyn Iterator<Item = Result<Message>>>;
@@ -177,7 +177,7 @@ impl State {
     fn new(channel_names: HashMap<String, String>, ctx: Ctx) -> Self {
         State {
             channel_names,
-            texts: Recent::new(REMEMBERED),
+            texts: Recent::new(),
             ctx,
         }
     }

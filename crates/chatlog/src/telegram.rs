@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 use crate::ctx::Ctx;
 use crate::document::Document;
 use crate::json::{Elements, parse_record, records};
-use crate::replies::{REMEMBERED, Recent};
+use crate::replies::Recent;
 use crate::{Result, time};
 
 type Messages = Box<dyn Iterator<Item = Result<Message>>>;
@@ -133,7 +133,7 @@ struct ChatMessages {
 pub(crate) fn read(document: Document, ctx: &Ctx) -> Result<Messages> {
     let bytes = document.read_all(&ctx.options.limits)?;
     let chats = chats(&bytes, document.stem());
-    let texts = Rc::new(std::cell::RefCell::new(Recent::<String>::new(REMEMBERED)));
+    let texts = Rc::new(std::cell::RefCell::new(Recent::<String>::new()));
     let ctx = ctx.clone();
     let location = document.location;
     Ok(Box::new(chats.into_iter().flat_map(move |chat| {
