@@ -6,8 +6,7 @@ reads the same messages:
 DIR/repeated.jsonl: the test split's records cycled to COUNT, for the n-gram tools (they are
 fast enough to need many, and repeats do not help them). DIR/distinct.jsonl: every distinct
 (text, context) record of the test split once, for the MiniLM tools (cadence embeds each
-distinct text of a batch once, so repeats would flatter it; contexts still repeat, as they do
-in a real chat, where several messages answer one).
+distinct text of a batch once, so repeats would flatter it).
 """
 
 import json
