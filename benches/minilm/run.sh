@@ -5,18 +5,19 @@
 # Two input sets: distinct chat-length texts (the corpus' messages and contexts of at most
 # 120 characters, each once), and a realistic export as cadence's classifier sees it (every
 # message of tests/fixtures/team followed by the message it answers, repeats and all).
-# Needs scripts/setup-bert; creates its own venv under .cache/ with the pins that work with
-# torch 2.4.1.
+# Runs scripts/setup-bert; shares benches/peers' venv (.cache/peers-venv).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-3}
 threads=$(nproc)
-venv=.cache/minilm-venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import sentence_transformers" 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q torch==2.4.1 sentence-transformers==3.3.1 transformers==4.46.3
-fi
+# The same virtual environment as benches/peers/run.sh (torch 2.4.1 with the pins that work
+# with it), made the same way.
+venv=.cache/peers-venv
 scripts/setup-bert
+if ! "$venv/bin/python" -c "import sentence_transformers" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --find-links .cache/bert/wheels -r benches/peers/requirements.txt
+fi
 cargo build --release -q -p cadence-benches --features bert --bin minilm_throughput
 cargo build --release -q -p cadence-cli
 
