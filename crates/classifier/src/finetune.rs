@@ -77,6 +77,7 @@ pub fn fine_tune_encoder(
 #[cfg(feature = "bert")]
 mod imp {
     use std::collections::HashMap;
+    use std::sync::Mutex;
 
     use cadence_taxonomy::Label;
     use rust_bert::bert::BertLayer;
@@ -93,6 +94,8 @@ mod imp {
     use crate::model_dir::{FineTuning, sha256_hex};
     use crate::train::Example;
     use crate::{Error, Result};
+
+    static FINE_TUNING: Mutex<()> = Mutex::new(());
 
     /// Which cached sequences make up an example: the pair, or the message and its context.
     struct Item {
@@ -119,6 +122,9 @@ mod imp {
                 "fine-tuning needs examples, at least one epoch and a batch size".into(),
             ));
         }
+        // libtorch's random generator (the softmax layer's initial weights, dropout) is one
+        // per process: one fine-tuning at a time, so that each is decided by its seed alone.
+        let _one_at_a_time = FINE_TUNING.lock().unwrap_or_else(|e| e.into_inner());
         let network = base.network();
         let total = network.layers.len();
         if config.layers == 0 || config.layers > total {
