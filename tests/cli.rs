@@ -797,3 +797,97 @@ fn the_minilm_model_classifies_the_example_file() {
         stderr(&out)
     );
 }
+
+#[cfg(feature = "bert")]
+#[test]
+fn a_fine_tuned_model_trains_cross_validates_and_classifies() {
+    let dir = tempfile::tempdir().unwrap();
+    // Six real messages of each label.
+    let mut counts = std::collections::HashMap::new();
+    let lines: Vec<String> = std::fs::read_to_string(root().join("datasets/splits/train.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|line| {
+            let label = serde_json::from_str::<Value>(line).unwrap()["label"].clone();
+            let seen = counts.entry(label.to_string()).or_insert(0);
+            *seen += 1;
+            *seen <= 6
+        })
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(lines.len(), 24);
+    let data = write(dir.path(), "tiny.jsonl", lines.join("\n") + "\n");
+    let model = dir.path().join("model");
+    let out = cadence(&[
+        "train",
+        "--backend",
+        "hybrid",
+        "--fine-tune-layers",
+        "1",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "8",
+        "--input",
+        "pair",
+        "--folds",
+        "2",
+        "--data",
+        arg(&data),
+        "--out",
+        arg(&model),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = stderr(&out);
+    assert!(log.contains("fold 2/2: epoch 2/2: loss"), "{log}");
+    assert!(
+        log.contains("fine-tuning the top 1 encoder layers on 24 examples"),
+        "{log}"
+    );
+    assert!(
+        stdout(&out).contains("2-fold cross-validation"),
+        "{}",
+        stdout(&out)
+    );
+
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(model.join("manifest.json")).unwrap())
+            .unwrap();
+    let tuned = &manifest["encoder"]["fine_tuned"];
+    assert_eq!(manifest["encoder"]["kind"], "hybrid");
+    assert_eq!(tuned["layers"], 1);
+    assert_eq!(tuned["input"], "pair");
+    assert!(model.join(tuned["file"].as_str().unwrap()).is_file());
+    let losses = manifest["training"]["fine_tuning"]["epoch_losses"]
+        .as_array()
+        .unwrap();
+    assert_eq!(losses.len(), 2);
+
+    let out = cadence(&[
+        "classify",
+        "--model",
+        arg(&model),
+        "--format",
+        "jsonl",
+        arg(&examples()),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(jsonl(&stdout(&out)).len(), 16);
+
+    // The n-gram backend has no encoder to fine-tune.
+    let out = cadence(&[
+        "train",
+        "--fine-tune-layers",
+        "1",
+        "--data",
+        arg(&data),
+        "--out",
+        arg(&dir.path().join("other")),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("--backend minilm or hybrid"),
+        "{}",
+        stderr(&out)
+    );
+}

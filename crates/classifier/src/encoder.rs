@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::features::{FeatureConfig, Featurizer, Scratch, SparseVector};
@@ -15,6 +16,18 @@ use crate::model_dir::EncoderSpec;
 /// What a build without the `bert` feature says when asked for a MiniLM encoder.
 pub const BERT_MISSING: &str = "the MiniLM sentence-transformer encoder is not in this build of \
      cadence: build it with `--features bert` (after `scripts/setup-bert`)";
+
+/// How a message and its context become the sequences the MiniLM reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Input {
+    /// The message and its context embedded one by one, then concatenated (zeros for no
+    /// context): twice the encoder's width.
+    #[default]
+    Separate,
+    /// `[CLS] message [SEP] context [SEP]` as one sequence: the encoder's width.
+    Pair,
+}
 
 /// Which encoder to train a head for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,10 +84,10 @@ impl Encoder {
         match self {
             Encoder::HashedNgrams(featurizer) => featurizer.dimension(),
             #[cfg(feature = "bert")]
-            Encoder::Minilm(minilm) => 2 * minilm.dimension(),
+            Encoder::Minilm(minilm) => minilm.item_dimension(),
             #[cfg(feature = "bert")]
             Encoder::Hybrid { minilm, featurizer } => {
-                2 * minilm.dimension() + featurizer.dimension()
+                minilm.item_dimension() + featurizer.dimension()
             }
         }
     }
@@ -87,7 +100,7 @@ impl Encoder {
             Encoder::Minilm(_) => None,
             #[cfg(feature = "bert")]
             Encoder::Hybrid { minilm, featurizer } => {
-                Some((featurizer, 2 * minilm.dimension() as u32))
+                Some((featurizer, minilm.item_dimension() as u32))
             }
         }
     }
@@ -101,12 +114,48 @@ impl Encoder {
             #[cfg(feature = "bert")]
             Encoder::Minilm(minilm) => EncoderSpec::Minilm {
                 weights_sha256: minilm.weights_sha256().to_owned(),
+                fine_tuned: fine_tuned_spec(minilm),
             },
             #[cfg(feature = "bert")]
             Encoder::Hybrid { minilm, featurizer } => EncoderSpec::Hybrid {
                 weights_sha256: minilm.weights_sha256().to_owned(),
                 features: featurizer.config().clone(),
+                fine_tuned: fine_tuned_spec(minilm),
             },
+        }
+    }
+
+    /// Files the model directory holds for the encoder: the fine-tuned layers, if any.
+    pub fn files(&self) -> Vec<(&'static str, &[u8])> {
+        match self {
+            #[cfg(feature = "bert")]
+            Encoder::Minilm(minilm) | Encoder::Hybrid { minilm, .. } => minilm
+                .tuning()
+                .map(|tuning| (FINE_TUNED_FILE, tuning.file.as_slice()))
+                .into_iter()
+                .collect(),
+            Encoder::HashedNgrams(_) => Vec::new(),
+        }
+    }
+
+    /// The MiniLM, if the encoder has one.
+    #[cfg(feature = "bert")]
+    pub fn minilm(&self) -> Option<&Minilm> {
+        match self {
+            Encoder::Minilm(minilm) | Encoder::Hybrid { minilm, .. } => Some(minilm),
+            Encoder::HashedNgrams(_) => None,
+        }
+    }
+
+    /// The same kind of encoder around another MiniLM (a fine-tuned one).
+    #[cfg(feature = "bert")]
+    pub fn with_minilm(&self, minilm: Minilm) -> Encoder {
+        match self {
+            Encoder::Hybrid { featurizer, .. } => Encoder::Hybrid {
+                minilm,
+                featurizer: featurizer.clone(),
+            },
+            _ => Encoder::Minilm(minilm),
         }
     }
 
@@ -122,7 +171,7 @@ impl Encoder {
             Encoder::Minilm(minilm) => embed_pairs(minilm, items, &text_of),
             #[cfg(feature = "bert")]
             Encoder::Hybrid { minilm, featurizer } => {
-                let offset = 2 * minilm.dimension() as u32;
+                let offset = minilm.item_dimension() as u32;
                 let sparse = featurize_all(featurizer, items, &text_of);
                 embed_pairs(minilm, items, &text_of)
                     .into_iter()
@@ -154,8 +203,7 @@ fn featurize_all<T: Sync>(
         .collect()
 }
 
-/// `[embedding of the text | embedding of the context]`, each text embedded once however
-/// often it occurs as a message or a context.
+/// The MiniLM vector of each message and its context (see [`Input`]), dense.
 #[cfg(feature = "bert")]
 fn embed_pairs<T>(
     minilm: &Minilm,
@@ -163,26 +211,28 @@ fn embed_pairs<T>(
     text_of: &impl Fn(&T) -> (&str, Option<&str>),
 ) -> Vec<SparseVector> {
     let pairs: Vec<(&str, Option<&str>)> = items.iter().map(text_of).collect();
-    let texts = pairs
-        .iter()
-        .flat_map(|&(text, context)| std::iter::once(text).chain(context));
-    let embeddings = minilm.embed(texts);
-    let width = minilm.dimension();
-    let mut rows = embeddings.chunks_exact(width);
-    pairs
-        .iter()
-        .map(|&(_, context)| {
-            let text = rows.next().expect("one embedding per text");
-            let mut vector = SparseVector {
-                indices: (0..width as u32).collect(),
-                values: text.to_vec(),
-            };
-            if context.is_some() {
-                let context = rows.next().expect("one embedding per context");
-                vector.indices.extend(width as u32..2 * width as u32);
-                vector.values.extend_from_slice(context);
-            }
-            vector
+    let width = minilm.item_dimension();
+    minilm
+        .embed_items(&pairs)
+        .chunks_exact(width)
+        .map(|row| SparseVector {
+            indices: (0..width as u32).collect(),
+            values: row.to_vec(),
         })
         .collect()
+}
+
+/// Where the fine-tuned layers are kept in a model directory.
+pub const FINE_TUNED_FILE: &str = "encoder.safetensors";
+
+#[cfg(feature = "bert")]
+fn fine_tuned_spec(minilm: &Minilm) -> Option<crate::model_dir::FineTunedSpec> {
+    minilm
+        .tuning()
+        .map(|tuning| crate::model_dir::FineTunedSpec {
+            file: FINE_TUNED_FILE.to_owned(),
+            sha256: tuning.sha256.clone(),
+            layers: tuning.layers,
+            input: tuning.input,
+        })
 }

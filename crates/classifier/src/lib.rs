@@ -13,6 +13,7 @@ mod calibration;
 pub mod encoder;
 mod error;
 pub mod features;
+pub mod finetune;
 pub mod metrics;
 #[cfg(feature = "bert")]
 pub mod minilm;
@@ -25,4 +26,7 @@ pub use encoder::Encoder;
 pub use error::{Error, Result};
 pub use metrics::{ClassMetrics, Evaluation};
 pub use model::{Classifier, Contribution, LinearModel, Scores, softmax};
-pub use train::{CalibrationReport, Example, TrainConfig, TrainingReport, cross_validate, train};
+pub use train::{
+    CalibrationReport, Example, TrainConfig, TrainingReport, cross_validate, cross_validate_with,
+    holdout_split, train,
+};

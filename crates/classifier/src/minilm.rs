@@ -4,15 +4,20 @@
 //! Speed comes from doing less: each distinct text is embedded once, texts are batched with
 //! others of similar length and padded only to the longest in their batch, and the forward
 //! pass runs without autograd.
+//!
+//! A fine-tuned encoder is the same network with its top layers replaced by trained ones
+//! (see [`crate::finetune`]): [`Tuning`] holds those tensors, and says whether the message
+//! and its context are read as one pair or embedded one by one.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Once};
 
-use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use rust_bert::bert::{BertConfig, BertEmbedding, BertEmbeddings, BertLayer};
 use tch::{Device, Kind, Tensor, nn};
-use tokenizers::{Tokenizer, TruncationParams};
+use tokenizers::{EncodeInput, Encoding, Tokenizer, TruncationParams};
 
+use crate::encoder::Input;
 use crate::model_dir::sha256_hex;
 use crate::{Error, Result};
 
@@ -42,22 +47,90 @@ pub fn resolve_dir(dir: Option<&Path>) -> PathBuf {
 
 #[derive(Clone)]
 pub struct Minilm {
+    dir: PathBuf,
     weights_sha256: String,
     dimension: usize,
     tokenizer: Tokenizer,
     /// libtorch tensors are not `Sync`; the forward pass uses every core by itself anyway.
     network: Arc<Mutex<Network>>,
+    tuning: Option<Arc<Tuning>>,
 }
 
-struct Network {
-    bert: BertModel<BertEmbeddings>,
-    _variables: nn::VarStore,
+/// Trained replacements for the top layers of the encoder.
+#[derive(Debug, PartialEq)]
+pub struct Tuning {
+    pub input: Input,
+    /// How many of the top transformer layers were replaced.
+    pub layers: usize,
+    /// A safetensors file of those layers' tensors (f16), under rust-bert's names.
+    pub file: Vec<u8>,
+    pub sha256: String,
+}
+
+/// The embeddings and transformer layers of a BERT, run a range of layers at a time.
+pub(crate) struct Network {
+    pub(crate) config: BertConfig,
+    embeddings: BertEmbeddings,
+    pub(crate) layers: Vec<BertLayer>,
+    pub(crate) variables: nn::VarStore,
+}
+
+impl Network {
+    fn load(config: BertConfig, weights: &Path) -> Result<Network> {
+        let mut variables = nn::VarStore::new(Device::Cpu);
+        let root = variables.root();
+        let embeddings = BertEmbeddings::new(&root / "embeddings", &config);
+        let layers = (0..config.num_hidden_layers)
+            .map(|i| BertLayer::new(&root / "encoder" / "layer" / i, &config))
+            .collect();
+        variables
+            .load(weights)
+            .map_err(|e| Error::Encoder(format!("{}: {e}", weights.display())))?;
+        variables.freeze();
+        Ok(Network {
+            config,
+            embeddings,
+            layers,
+            variables,
+        })
+    }
+
+    /// The token embeddings of a padded batch.
+    pub(crate) fn embed_tokens(&self, ids: &Tensor, types: &Tensor) -> Tensor {
+        self.embeddings
+            .forward_t(Some(ids), Some(types), None, None, false)
+            .expect("token ids")
+    }
+}
+
+/// Runs `layers` over `hidden` states under the 0/1 `mask`.
+pub(crate) fn run_layers(
+    layers: &[BertLayer],
+    hidden: Tensor,
+    mask: &Tensor,
+    train: bool,
+) -> Tensor {
+    // What rust-bert's BertModel passes its layers: 0 where attended, -10000 where padding.
+    let extended = (mask.ones_like() - mask)
+        .unsqueeze(1)
+        .unsqueeze(1)
+        .to_kind(Kind::Float)
+        * -10000.0;
+    layers.iter().fold(hidden, |hidden, layer| {
+        layer
+            .forward_t(&hidden, Some(&extended), None, None, train)
+            .hidden_state
+    })
 }
 
 impl std::fmt::Debug for Minilm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Minilm")
             .field("weights_sha256", &self.weights_sha256)
+            .field(
+                "tuning",
+                &self.tuning.as_ref().map(|t| (&t.sha256, t.input)),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -66,6 +139,8 @@ impl std::fmt::Debug for Minilm {
 impl PartialEq for Minilm {
     fn eq(&self, other: &Self) -> bool {
         self.weights_sha256 == other.weights_sha256
+            && self.tuning.as_ref().map(|t| (&t.sha256, t.input))
+                == other.tuning.as_ref().map(|t| (&t.sha256, t.input))
     }
 }
 
@@ -113,25 +188,150 @@ impl Minilm {
             .map_err(|e| Error::Encoder(e.to_string()))?;
 
         use_every_core();
-        let mut variables = nn::VarStore::new(Device::Cpu);
-        let bert = BertModel::new_with_optional_pooler(variables.root(), &config, false);
-        variables
-            .load(&weights_path)
-            .map_err(|e| Error::Encoder(format!("{}: {e}", weights_path.display())))?;
-        variables.freeze();
+        let dimension = config.hidden_size as usize;
+        let network = Network::load(config, &weights_path)?;
         Ok(Minilm {
+            dir: dir.to_path_buf(),
             weights_sha256,
-            dimension: config.hidden_size as usize,
+            dimension,
             tokenizer,
-            network: Arc::new(Mutex::new(Network {
-                bert,
-                _variables: variables,
-            })),
+            network: Arc::new(Mutex::new(network)),
+            tuning: None,
         })
     }
 
+    /// A second copy of this encoder (from the same directory) with its top layers replaced
+    /// by `tuning`'s.
+    pub fn with_tuning(&self, tuning: Tuning) -> Result<Minilm> {
+        let bad = |what: String| Error::Encoder(format!("fine-tuned layers: {what}"));
+        let config = self.network.lock().expect("encoder lock").config.clone();
+        let total = config.num_hidden_layers as usize;
+        if tuning.layers == 0 || tuning.layers > total {
+            return Err(bad(format!(
+                "{} layers replaced, the encoder has {total}",
+                tuning.layers
+            )));
+        }
+        if sha256_hex(&tuning.file) != tuning.sha256 {
+            return Err(bad("the tensors do not match their sha256".to_owned()));
+        }
+        let network = Network::load(config, &self.dir.join(WEIGHTS_FILE))?;
+        let tensors = safetensors::SafeTensors::deserialize(&tuning.file)
+            .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+        let mut variables = network.variables.variables();
+        let first = total - tuning.layers;
+        let mut expected: Vec<String> = variables
+            .keys()
+            .filter(|name| layer_of(name).is_some_and(|layer| layer >= first))
+            .cloned()
+            .collect();
+        expected.sort();
+        let mut names: Vec<String> = tensors.names().into_iter().map(str::to_owned).collect();
+        names.sort();
+        if names != expected {
+            return Err(bad(format!(
+                "they hold {} tensors, layers {first}..{total} of the encoder have {}",
+                names.len(),
+                expected.len()
+            )));
+        }
+        let _no_grad = tch::no_grad_guard();
+        for name in &names {
+            let view = tensors.tensor(name).expect("listed");
+            let target = variables.get_mut(name).expect("listed");
+            if view.dtype() != safetensors::Dtype::F16
+                || view.shape()
+                    != target
+                        .size()
+                        .iter()
+                        .map(|&d| d as usize)
+                        .collect::<Vec<_>>()
+            {
+                return Err(bad(format!(
+                    "{name} is {:?} {:?}, expected F16 {:?}",
+                    view.dtype(),
+                    view.shape(),
+                    target.size()
+                )));
+            }
+            let values = Tensor::from_data_size(view.data(), &target.size(), Kind::Half)
+                .to_kind(Kind::Float);
+            if values.isfinite().all().int64_value(&[]) == 0 {
+                return Err(bad(format!("{name} holds a non-finite value")));
+            }
+            target.copy_(&values);
+        }
+        Ok(Minilm {
+            network: Arc::new(Mutex::new(network)),
+            tuning: Some(Arc::new(tuning)),
+            ..self.clone()
+        })
+    }
+
+    /// The width of one embedded sequence.
     pub fn dimension(&self) -> usize {
         self.dimension
+    }
+
+    /// The width of the vector of a message and its context.
+    pub fn item_dimension(&self) -> usize {
+        match self.input() {
+            Input::Separate => 2 * self.dimension,
+            Input::Pair => self.dimension,
+        }
+    }
+
+    pub fn input(&self) -> Input {
+        self.tuning.as_ref().map_or(Input::Separate, |t| t.input)
+    }
+
+    pub fn tuning(&self) -> Option<&Tuning> {
+        self.tuning.as_deref()
+    }
+
+    pub(crate) fn network(&self) -> std::sync::MutexGuard<'_, Network> {
+        self.network.lock().expect("encoder lock")
+    }
+
+    pub(crate) fn tokenize<'s>(&self, inputs: Vec<EncodeInput<'s>>) -> Vec<Encoding> {
+        self.tokenizer
+            .encode_batch(inputs, true)
+            .expect("the WordPiece tokeniser accepts any text")
+    }
+
+    /// One vector per message and context, in order ([`Minilm::item_dimension`] wide).
+    pub fn embed_items(&self, items: &[(&str, Option<&str>)]) -> Vec<f32> {
+        match self.input() {
+            Input::Pair => {
+                let inputs = items
+                    .iter()
+                    .map(|&(text, context)| match context {
+                        Some(context) => EncodeInput::Dual(text.into(), context.into()),
+                        None => EncodeInput::Single(text.into()),
+                    })
+                    .collect();
+                self.embed_encodings(&self.tokenize(inputs))
+            }
+            Input::Separate => {
+                let texts = items
+                    .iter()
+                    .flat_map(|&(text, context)| std::iter::once(text).chain(context));
+                let embeddings = self.embed(texts);
+                let width = self.dimension;
+                let mut rows = embeddings.chunks_exact(width);
+                let mut out = Vec::with_capacity(items.len() * 2 * width);
+                for &(_, context) in items {
+                    out.extend_from_slice(rows.next().expect("one embedding per text"));
+                    match context {
+                        Some(_) => {
+                            out.extend_from_slice(rows.next().expect("one per context"));
+                        }
+                        None => out.resize(out.len() + width, 0.0),
+                    }
+                }
+                out
+            }
+        }
     }
 
     pub fn weights_sha256(&self) -> &str {
@@ -161,40 +361,28 @@ impl Minilm {
     }
 
     fn embed_distinct(&self, texts: &[&str]) -> Vec<f32> {
-        let width = self.dimension;
-        let mut out = vec![0.0; texts.len() * width];
         if texts.is_empty() {
-            return out;
+            return Vec::new();
         }
-        let encodings = self
-            .tokenizer
-            .encode_batch(texts.to_vec(), true)
-            .expect("the WordPiece tokeniser accepts any text");
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(encodings[i].get_ids().len()));
-        let network = self.network.lock().expect("encoder lock");
+        let inputs = texts
+            .iter()
+            .map(|&t| EncodeInput::Single(t.into()))
+            .collect();
+        self.embed_encodings(&self.tokenize(inputs))
+    }
+
+    fn embed_encodings(&self, encodings: &[Encoding]) -> Vec<f32> {
+        let width = self.dimension;
+        let mut out = vec![0.0; encodings.len() * width];
+        let network = self.network();
         let _no_grad = tch::no_grad_guard();
-        for batch in order.chunks(BATCH) {
-            let longest = encodings[batch[0]].get_ids().len();
-            let mut ids = vec![0i64; batch.len() * longest];
-            let mut mask = vec![0i64; batch.len() * longest];
-            for (row, &i) in batch.iter().enumerate() {
-                for (column, &id) in encodings[i].get_ids().iter().enumerate() {
-                    ids[row * longest + column] = i64::from(id);
-                    mask[row * longest + column] = 1;
-                }
-            }
-            let shape = [batch.len() as i64, longest as i64];
-            let ids = Tensor::from_slice(&ids).view(shape);
-            let mask = Tensor::from_slice(&mask).view(shape);
-            let hidden = network
-                .bert
-                .forward_t(Some(&ids), Some(&mask), None, None, None, None, None, false)
-                .expect("a batch of token ids")
-                .hidden_state;
+        for batch in length_sorted_batches(encodings, BATCH) {
+            let (ids, types, mask) = padded_batch(encodings, &batch);
+            let hidden = network.embed_tokens(&ids, &types);
+            let hidden = run_layers(&network.layers, hidden, &mask, false);
             let pooled = mean_pool(&hidden, &mask);
             let rows = Vec::<f32>::try_from(pooled.flatten(0, -1)).expect("f32 embeddings");
-            for (row, &i) in rows.chunks_exact(width).zip(batch) {
+            for (row, &i) in rows.chunks_exact(width).zip(&batch) {
                 out[i * width..][..width].copy_from_slice(row);
             }
         }
@@ -202,14 +390,63 @@ impl Minilm {
     }
 }
 
-/// The mean of the token states under the mask, scaled to unit length.
-fn mean_pool(hidden: &Tensor, mask: &Tensor) -> Tensor {
+/// Indices of `encodings`, longest first, in chunks of `size`.
+pub(crate) fn length_sorted_batches(encodings: &[Encoding], size: usize) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..encodings.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(encodings[i].get_ids().len()));
+    order.chunks(size).map(<[usize]>::to_vec).collect()
+}
+
+/// Token ids, token types and the 0/1 attention mask of `batch`, padded to its longest.
+pub(crate) fn padded_batch(encodings: &[Encoding], batch: &[usize]) -> (Tensor, Tensor, Tensor) {
+    let longest = batch
+        .iter()
+        .map(|&i| encodings[i].get_ids().len())
+        .max()
+        .unwrap_or(0);
+    let mut ids = vec![0i64; batch.len() * longest];
+    let mut types = vec![0i64; batch.len() * longest];
+    let mut mask = vec![0i64; batch.len() * longest];
+    for (row, &i) in batch.iter().enumerate() {
+        let encoding = &encodings[i];
+        for (column, (&id, &kind)) in encoding
+            .get_ids()
+            .iter()
+            .zip(encoding.get_type_ids())
+            .enumerate()
+        {
+            ids[row * longest + column] = i64::from(id);
+            types[row * longest + column] = i64::from(kind);
+            mask[row * longest + column] = 1;
+        }
+    }
+    let shape = [batch.len() as i64, longest as i64];
+    let tensor = |values: &[i64]| Tensor::from_slice(values).view(shape);
+    (tensor(&ids), tensor(&types), tensor(&mask))
+}
+
+/// The mean of the token states under the mask.
+pub(crate) fn mean(hidden: &Tensor, mask: &Tensor) -> Tensor {
     let mask = mask.unsqueeze(-1).to_kind(Kind::Float);
     let sum = (hidden * &mask).sum_dim_intlist(1, false, Kind::Float);
     let count = mask.sum_dim_intlist(1, false, Kind::Float).clamp_min(1e-9);
-    let mean = sum / count;
+    sum / count
+}
+
+/// The mean of the token states under the mask, scaled to unit length.
+fn mean_pool(hidden: &Tensor, mask: &Tensor) -> Tensor {
+    let mean = mean(hidden, mask);
     let norm = mean.norm_scalaropt_dim(2, 1, true).clamp_min(1e-12);
     mean / norm
+}
+
+/// The layer index of a variable named `encoder.layer.N.…`.
+pub(crate) fn layer_of(name: &str) -> Option<usize> {
+    name.strip_prefix("encoder.layer.")?
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
 }
 
 /// libtorch's intra-op pool sized to the machine, once per process.

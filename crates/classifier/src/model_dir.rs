@@ -11,7 +11,7 @@ use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::encoder::Encoder;
+use crate::encoder::{Encoder, Input};
 use crate::features::{FeatureConfig, Featurizer};
 use crate::metrics::Evaluation;
 use crate::model::{Classifier, LinearModel};
@@ -46,12 +46,29 @@ pub enum EncoderSpec {
     /// `weights_sha256` is that of the encoder's `model.safetensors`.
     Minilm {
         weights_sha256: String,
+        /// Top layers replaced by fine-tuned ones, kept in the model directory.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fine_tuned: Option<FineTunedSpec>,
     },
     /// The MiniLM embeddings, then the hashed n-grams.
     Hybrid {
         weights_sha256: String,
         features: FeatureConfig,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fine_tuned: Option<FineTunedSpec>,
     },
+}
+
+/// The fine-tuned top layers of a MiniLM encoder: a safetensors file in the model directory
+/// (f16, under rust-bert's variable names) laid over the base encoder's weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FineTunedSpec {
+    pub file: String,
+    pub sha256: String,
+    /// How many of the top transformer layers the file replaces.
+    pub layers: usize,
+    /// Whether the message and its context are read as one pair or one by one.
+    pub input: Input,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +85,16 @@ pub struct Training {
     pub report: TrainingReport,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cross_validation: Option<CrossValidation>,
+    /// How the encoder's top layers were fine-tuned, for a fine-tuned encoder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fine_tuning: Option<FineTuning>,
+}
+
+/// The fine-tuning of an encoder: its settings and the training loss of each epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FineTuning {
+    pub config: crate::finetune::FineTuneConfig,
+    pub epoch_losses: Vec<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,6 +148,9 @@ pub fn save(dir: &Path, classifier: &Classifier, training: Training) -> Result<M
     };
     let mut manifest_json = serde_json::to_vec_pretty(&manifest).expect("manifest serialises");
     manifest_json.push(b'\n');
+    for (name, bytes) in classifier.encoder().files() {
+        write_atomically(&dir.join(name), bytes)?;
+    }
     write_atomically(&dir.join(WEIGHTS_FILE), &weights)?;
     write_atomically(&dir.join(MANIFEST_FILE), &manifest_json)?;
     Ok(manifest)
@@ -202,12 +232,18 @@ pub fn load_with_encoder_dir(dir: &Path, encoder_dir: Option<&Path>) -> Result<L
     let manifest = read(MANIFEST_FILE)?;
     let manifest = parse_manifest(&manifest, &origin)?;
     let weights = read(&manifest.weights.file)?;
-    from_parts(manifest, &weights, &origin, encoder_dir)
+    from_parts(manifest, &weights, &origin, Some(dir), encoder_dir)
 }
 
 /// Loads a model from the bytes of its two files (the built-in model lives in the binary).
 pub fn load_bytes(manifest: &[u8], weights: &[u8], origin: &str) -> Result<LoadedModel> {
-    from_parts(parse_manifest(manifest, origin)?, weights, origin, None)
+    from_parts(
+        parse_manifest(manifest, origin)?,
+        weights,
+        origin,
+        None,
+        None,
+    )
 }
 
 fn parse_manifest(bytes: &[u8], origin: &str) -> Result<Manifest> {
@@ -233,6 +269,7 @@ fn from_parts(
     manifest: Manifest,
     weights: &[u8],
     origin: &str,
+    model_dir: Option<&Path>,
     encoder_dir: Option<&Path>,
 ) -> Result<LoadedModel> {
     let known: Vec<&str> = Label::ALL.iter().map(|l| l.name()).collect();
@@ -264,7 +301,7 @@ fn from_parts(
             ),
         ));
     }
-    let encoder = build_encoder(&manifest.encoder, origin, encoder_dir)?;
+    let encoder = build_encoder(&manifest.encoder, origin, model_dir, encoder_dir)?;
     let tensors = SafeTensors::deserialize(weights).map_err(|e| {
         Error::model(
             origin,
@@ -314,28 +351,42 @@ fn from_parts(
     })
 }
 
+#[cfg_attr(not(feature = "bert"), allow(unused_variables))]
 fn build_encoder(
     spec: &EncoderSpec,
     origin: &str,
-    #[cfg_attr(not(feature = "bert"), allow(unused_variables))] encoder_dir: Option<&Path>,
+    model_dir: Option<&Path>,
+    encoder_dir: Option<&Path>,
 ) -> Result<Encoder> {
     match spec {
         EncoderSpec::HashedNgrams { features } => {
             Ok(Encoder::HashedNgrams(checked_featurizer(features, origin)?))
         }
         #[cfg(feature = "bert")]
-        EncoderSpec::Minilm { weights_sha256 } => Ok(Encoder::Minilm(load_minilm(
+        EncoderSpec::Minilm {
             weights_sha256,
+            fine_tuned,
+        } => Ok(Encoder::Minilm(load_minilm(
+            weights_sha256,
+            fine_tuned.as_ref(),
             origin,
+            model_dir,
             encoder_dir,
         )?)),
         #[cfg(feature = "bert")]
         EncoderSpec::Hybrid {
             weights_sha256,
             features,
+            fine_tuned,
         } => Ok(Encoder::Hybrid {
             featurizer: checked_featurizer(features, origin)?,
-            minilm: load_minilm(weights_sha256, origin, encoder_dir)?,
+            minilm: load_minilm(
+                weights_sha256,
+                fine_tuned.as_ref(),
+                origin,
+                model_dir,
+                encoder_dir,
+            )?,
         }),
         #[cfg(not(feature = "bert"))]
         EncoderSpec::Minilm { .. } | EncoderSpec::Hybrid { .. } => {
@@ -344,15 +395,55 @@ fn build_encoder(
     }
 }
 
+/// The base encoder, checked against the sha256 the head was trained on, with the model's
+/// fine-tuned layers (checked against theirs) laid over it.
 #[cfg(feature = "bert")]
 fn load_minilm(
     weights_sha256: &str,
+    fine_tuned: Option<&FineTunedSpec>,
     origin: &str,
+    model_dir: Option<&Path>,
     encoder_dir: Option<&Path>,
 ) -> Result<crate::minilm::Minilm> {
-    use crate::minilm::{Minilm, resolve_dir};
-    Minilm::load(&resolve_dir(encoder_dir), Some(weights_sha256))
-        .map_err(|e| Error::model(origin, e.to_string()))
+    use crate::minilm::{Minilm, Tuning, resolve_dir};
+    // The model's own file first: a corrupt model is reported as such, whatever the encoder.
+    let tuning = match fine_tuned {
+        None => None,
+        Some(spec) => {
+            let Some(dir) = model_dir else {
+                return Err(Error::model(
+                    origin,
+                    "a fine-tuned encoder can only be loaded from a model directory",
+                ));
+            };
+            let file = std::fs::read(dir.join(&spec.file))
+                .map_err(|e| Error::model(origin, format!("cannot read {}: {e}", spec.file)))?;
+            let actual = sha256_hex(&file);
+            if actual != spec.sha256 {
+                return Err(Error::model(
+                    origin,
+                    format!(
+                        "{} has sha256 {actual} but the manifest says {}: the file is corrupt or belongs to another model",
+                        spec.file, spec.sha256
+                    ),
+                ));
+            }
+            Some(Tuning {
+                input: spec.input,
+                layers: spec.layers,
+                sha256: actual,
+                file,
+            })
+        }
+    };
+    let base = Minilm::load(&resolve_dir(encoder_dir), Some(weights_sha256))
+        .map_err(|e| Error::model(origin, e.to_string()))?;
+    match tuning {
+        None => Ok(base),
+        Some(tuning) => base
+            .with_tuning(tuning)
+            .map_err(|e| Error::model(origin, e.to_string())),
+    }
 }
 
 fn checked_featurizer(features: &FeatureConfig, origin: &str) -> Result<Featurizer> {

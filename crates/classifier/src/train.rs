@@ -123,6 +123,55 @@ pub fn cross_validate(
     Ok(Evaluation::new(&gold, &predictions))
 }
 
+/// Stratified k-fold cross-validation for an encoder that is itself trained: each fold's
+/// encoder is made by `encoder_for(fold, training examples)` from the other folds alone (a
+/// fine-tuned encoder must never have seen the examples it is scored on), then a head is
+/// trained on its vectors and predicts the fold.
+pub fn cross_validate_with(
+    examples: &[Example],
+    config: &TrainConfig,
+    folds: usize,
+    mut encoder_for: impl FnMut(usize, &[Example]) -> Result<Encoder>,
+) -> Result<Evaluation> {
+    if folds < 2 {
+        return Err(Error::Training(format!(
+            "cross-validation needs at least 2 folds, got {folds}"
+        )));
+    }
+    let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
+    let fold_of = stratified_folds(&labels, config.seed, FoldPlan::Folds(folds));
+    let mut predictions: Vec<Scores> = vec![[0.0; Label::COUNT]; examples.len()];
+    for fold in 0..folds {
+        let (test, train_rows): (Vec<usize>, Vec<usize>) =
+            (0..examples.len()).partition(|&i| fold_of[i] == fold);
+        let training: Vec<Example> = train_rows.iter().map(|&i| examples[i].clone()).collect();
+        let encoder = encoder_for(fold, &training)?;
+        let (classifier, _) = train(&training, &encoder, config)?;
+        let held: Vec<&Example> = test.iter().map(|&i| &examples[i]).collect();
+        let scores = classifier.predict_batch(&held, |e| (e.text.as_str(), e.context.as_deref()));
+        for (&i, scores) in test.iter().zip(scores) {
+            predictions[i] = scores;
+        }
+    }
+    let gold: Vec<Label> = examples.iter().map(|e| e.label).collect();
+    Ok(Evaluation::new(&gold, &predictions))
+}
+
+/// A stratified split of `examples` into (kept, held out), `fraction` of each label held out.
+pub fn holdout_split(
+    examples: &[Example],
+    seed: u64,
+    fraction: f64,
+) -> (Vec<Example>, Vec<Example>) {
+    let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
+    let held = stratified_folds(&labels, seed, FoldPlan::Fraction(fraction));
+    let (kept, out): (Vec<_>, Vec<_>) = examples.iter().zip(held).partition(|(_, h)| *h == 0);
+    (
+        kept.into_iter().map(|(e, _)| e.clone()).collect(),
+        out.into_iter().map(|(e, _)| e.clone()).collect(),
+    )
+}
+
 fn encode_examples(encoder: &Encoder, examples: &[Example]) -> Vec<SparseVector> {
     encoder.encode_batch(examples, |e| (e.text.as_str(), e.context.as_deref()))
 }

@@ -5,10 +5,11 @@
 
 use std::path::Path;
 
-use cadence_classifier::encoder::Backend;
+use cadence_classifier::encoder::{Backend, FINE_TUNED_FILE, Input};
 use cadence_classifier::features::FeatureConfig;
+use cadence_classifier::finetune::{FineTuneConfig, fine_tune_encoder};
 use cadence_classifier::minilm::{self, Minilm};
-use cadence_classifier::model_dir::{self, CrossValidation, Training};
+use cadence_classifier::model_dir::{self, CrossValidation, EncoderSpec, Training};
 use cadence_classifier::{Encoder, Example, TrainConfig, train};
 use cadence_taxonomy::Label;
 use serde_json::Value;
@@ -154,6 +155,7 @@ fn a_minilm_head_trains_saves_loads_and_classifies() {
             config: config.clone(),
             report,
             cross_validation: None::<CrossValidation>,
+            fine_tuning: None,
         };
         let manifest = model_dir::save(dir.path(), &classifier, training).unwrap();
         assert_eq!(manifest.encoder, encoder.spec());
@@ -184,6 +186,7 @@ fn minilm_model(dir: &Path) {
         config: TrainConfig::default(),
         report,
         cross_validation: None,
+        fine_tuning: None,
     };
     model_dir::save(dir, &classifier, training).unwrap();
 }
@@ -215,4 +218,176 @@ fn a_different_encoder_is_refused() {
         "{error}"
     );
     assert!(error.contains("scripts/setup-bert"), "{error}");
+}
+
+/// The first `per_label` examples of each label in the training split: real messages.
+fn training_subset(per_label: usize) -> Vec<Example> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/splits/train.jsonl");
+    let mut counts = [0; Label::COUNT];
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let value: Value = serde_json::from_str(line).unwrap();
+            Example {
+                text: value["text"].as_str().unwrap().to_owned(),
+                context: value["context"].as_str().map(str::to_owned),
+                label: value["label"].as_str().unwrap().parse().unwrap(),
+            }
+        })
+        .filter(|e| {
+            counts[e.label.index()] += 1;
+            counts[e.label.index()] <= per_label
+        })
+        .collect()
+}
+
+fn small_fine_tune(input: Input) -> FineTuneConfig {
+    FineTuneConfig {
+        layers: 1,
+        input,
+        epochs: 4,
+        batch_size: 8,
+        learning_rate: 2e-4,
+        ..FineTuneConfig::default()
+    }
+}
+
+/// A hybrid model with its top encoder layer fine-tuned on a few real examples, saved.
+fn fine_tuned_model(dir: &Path, data: &[Example], input: Input) -> Vec<f64> {
+    let base = Encoder::for_backend(Backend::Hybrid, FeatureConfig::default(), None).unwrap();
+    let (encoder, fine_tuning) =
+        fine_tune_encoder(&base, data, &small_fine_tune(input), |_, _| {}).unwrap();
+    let config = TrainConfig::default();
+    let (classifier, report) = train(data, &encoder, &config).unwrap();
+    let losses = fine_tuning.epoch_losses.clone();
+    let training = Training {
+        data: Vec::new(),
+        config,
+        report,
+        cross_validation: None,
+        fine_tuning: Some(fine_tuning),
+    };
+    model_dir::save(dir, &classifier, training).unwrap();
+    losses
+}
+
+#[test]
+fn fine_tuning_lowers_the_loss_and_the_model_round_trips() {
+    let data = training_subset(10);
+    assert_eq!(data.len(), 40);
+    for input in [Input::Pair, Input::Separate] {
+        let dir = tempfile::tempdir().unwrap();
+        let losses = fine_tuned_model(dir.path(), &data, input);
+        assert_eq!(losses.len(), 4);
+        assert!(
+            losses[3] < 0.8 * losses[0],
+            "{input:?}: the loss must fall: {losses:?}"
+        );
+
+        let loaded = model_dir::load(dir.path()).unwrap();
+        let EncoderSpec::Hybrid {
+            fine_tuned: Some(spec),
+            ..
+        } = &loaded.manifest.encoder
+        else {
+            panic!("{:?}", loaded.manifest.encoder)
+        };
+        assert_eq!((spec.layers, spec.input), (1, input));
+        let size = std::fs::metadata(dir.path().join(&spec.file))
+            .unwrap()
+            .len();
+        assert!(size < 4_000_000, "one layer in f16 is about 3.5 MB: {size}");
+        assert!(loaded.manifest.training.fine_tuning.is_some());
+
+        // The loaded encoder is the trained one: the same scores as right after training,
+        // and not those of the base encoder.
+        let classifier = loaded.classifier;
+        let minilm = classifier.encoder().minilm().unwrap();
+        assert!(minilm.tuning().is_some());
+        let items = [("I went ahead and signed it", None)];
+        let (tuned, base) = (minilm.embed_items(&items), encoder().embed_items(&items));
+        assert_ne!(
+            tuned[..384],
+            base[..384],
+            "{input:?}: the top layer is not the base's"
+        );
+        let scores = classifier.predict_batch(&data, |e| (e.text.as_str(), e.context.as_deref()));
+        let again = model_dir::load(dir.path())
+            .unwrap()
+            .classifier
+            .predict_batch(&data, |e| (e.text.as_str(), e.context.as_deref()));
+        assert_eq!(scores, again);
+        let right = data
+            .iter()
+            .zip(&scores)
+            .filter(|(e, s)| {
+                cadence_taxonomy::Classification::from_scores(**s, 0.0).top_label() == e.label
+            })
+            .count();
+        assert!(
+            right >= 38,
+            "{input:?}: {right} of 40 training examples right"
+        );
+    }
+}
+
+#[test]
+fn fine_tuning_is_deterministic() {
+    let data = training_subset(4);
+    let base = Encoder::for_backend(Backend::Minilm, FeatureConfig::default(), None).unwrap();
+    let config = small_fine_tune(Input::Pair);
+    let (first, a) = fine_tune_encoder(&base, &data, &config, |_, _| {}).unwrap();
+    let (second, b) = fine_tune_encoder(&base, &data, &config, |_, _| {}).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(first.spec(), second.spec());
+    let other = FineTuneConfig { seed: 7, ..config };
+    let (third, _) = fine_tune_encoder(&base, &data, &other, |_, _| {}).unwrap();
+    assert_ne!(first.spec(), third.spec());
+}
+
+#[test]
+fn a_fine_tuned_model_needs_its_base_encoder_and_its_own_layers() {
+    let model = tempfile::tempdir().unwrap();
+    fine_tuned_model(model.path(), &training_subset(3), Input::Pair);
+
+    // No base encoder.
+    let empty = tempfile::tempdir().unwrap();
+    let error = model_dir::load_with_encoder_dir(model.path(), Some(empty.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("model.safetensors is missing"), "{error}");
+    assert!(error.contains("scripts/setup-bert"), "{error}");
+
+    // Another base encoder than the layers were trained on.
+    let other = tempfile::tempdir().unwrap();
+    for file in ["config.json", "tokenizer.json"] {
+        std::fs::copy(minilm::default_dir().join(file), other.path().join(file)).unwrap();
+    }
+    std::fs::write(other.path().join(minilm::WEIGHTS_FILE), b"other weights").unwrap();
+    let error = model_dir::load_with_encoder_dir(model.path(), Some(other.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains(encoder().weights_sha256()) && error.contains("trained on"),
+        "{error}"
+    );
+
+    // The fine-tuned layers missing, or not the ones the manifest pins.
+    let layers = model.path().join(FINE_TUNED_FILE);
+    let bytes = std::fs::read(&layers).unwrap();
+    let mut corrupt = bytes.clone();
+    let middle = corrupt.len() / 2;
+    corrupt[middle] ^= 1;
+    std::fs::write(&layers, &corrupt).unwrap();
+    let error = model_dir::load(model.path()).unwrap_err().to_string();
+    assert!(
+        error.contains("encoder.safetensors has sha256") && error.contains("corrupt"),
+        "{error}"
+    );
+    std::fs::remove_file(&layers).unwrap();
+    let error = model_dir::load(model.path()).unwrap_err().to_string();
+    assert!(error.contains("cannot read encoder.safetensors"), "{error}");
+    std::fs::write(&layers, &bytes).unwrap();
+    assert!(model_dir::load(model.path()).is_ok());
 }

@@ -4,9 +4,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use cadence_classifier::encoder::Backend;
+use cadence_classifier::encoder::Input;
 use cadence_classifier::features::FeatureConfig;
+use cadence_classifier::finetune::{FineTuneConfig, fine_tune_encoder};
 use cadence_classifier::model_dir::{self, CrossValidation, Training};
-use cadence_classifier::{Encoder, TrainConfig, cross_validate, train};
+use cadence_classifier::{Encoder, TrainConfig, cross_validate, cross_validate_with, train};
 use cadence_taxonomy::Label;
 
 use crate::eval::{ReportFormat, render};
@@ -39,8 +41,31 @@ pub struct Args {
     /// Most L-BFGS iterations.
     #[arg(long, default_value_t = TrainConfig::default().max_iterations)]
     pub max_iterations: u64,
+    /// Fine-tune this many of the MiniLM's top transformer layers on the data before
+    /// training the head (`minilm` and `hybrid` backends; 0 keeps the encoder frozen).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub fine_tune_layers: usize,
+    /// Fine-tuning: passes over the data.
+    #[arg(long, default_value_t = FineTuneConfig::default().epochs)]
+    pub epochs: usize,
+    /// Fine-tuning: peak learning rate of the transformer layers.
+    #[arg(long, default_value_t = FineTuneConfig::default().learning_rate)]
+    pub learning_rate: f64,
+    /// Fine-tuning: examples per step.
+    #[arg(long, default_value_t = FineTuneConfig::default().batch_size)]
+    pub batch_size: usize,
+    /// Fine-tuning: read the message and its context as one pair of sequences, or embed
+    /// them one by one (a frozen encoder always embeds them one by one).
+    #[arg(long, value_enum, default_value_t = InputArg::Separate)]
+    pub input: InputArg,
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputArg {
+    Pair,
+    Separate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -73,6 +98,35 @@ pub fn run(args: Args) -> Result<Outcome> {
         max_iterations: args.max_iterations,
         ..TrainConfig::default()
     };
+    let fine_tune = (args.fine_tune_layers > 0).then(|| FineTuneConfig {
+        layers: args.fine_tune_layers,
+        input: match args.input {
+            InputArg::Pair => Input::Pair,
+            InputArg::Separate => Input::Separate,
+        },
+        epochs: args.epochs,
+        batch_size: args.batch_size,
+        learning_rate: args.learning_rate,
+        seed: args.seed,
+        ..FineTuneConfig::default()
+    });
+    if fine_tune.is_some() && args.backend == BackendArg::Ngrams {
+        anyhow::bail!("--fine-tune-layers needs --backend minilm or hybrid");
+    }
+    let tune = |what: &str, examples: &[cadence_classifier::Example], config: &FineTuneConfig| {
+        report(&format!(
+            "{what}fine-tuning the top {} encoder layers on {} examples, {} epochs",
+            config.layers,
+            examples.len(),
+            config.epochs
+        ));
+        fine_tune_encoder(&encoder, examples, config, |epoch, loss| {
+            report(&format!(
+                "{what}epoch {epoch}/{}: loss {loss:.4}",
+                config.epochs
+            ));
+        })
+    };
     let cross_validation = match args.folds {
         Some(folds) => {
             report(&format!(
@@ -80,12 +134,23 @@ pub fn run(args: Args) -> Result<Outcome> {
                 examples.len()
             ));
             let folds = folds as usize;
-            Some(CrossValidation {
-                folds,
-                evaluation: cross_validate(&examples, &encoder, &config, folds)?,
-            })
+            let evaluation = match &fine_tune {
+                None => cross_validate(&examples, &encoder, &config, folds)?,
+                Some(fine_tune) => cross_validate_with(&examples, &config, folds, |fold, data| {
+                    let what = format!("fold {}/{folds}: ", fold + 1);
+                    Ok(tune(&what, data, fine_tune)?.0)
+                })?,
+            };
+            Some(CrossValidation { folds, evaluation })
         }
         None => None,
+    };
+    let (encoder, fine_tuning) = match &fine_tune {
+        None => (encoder.clone(), None),
+        Some(fine_tune) => {
+            let (encoder, fine_tuning) = tune("", &examples, fine_tune)?;
+            (encoder, Some(fine_tuning))
+        }
     };
     report(&format!("training on {} examples", examples.len()));
     let (classifier, training_report) = train(&examples, &encoder, &config)?;
@@ -94,6 +159,7 @@ pub fn run(args: Args) -> Result<Outcome> {
         config,
         report: training_report,
         cross_validation,
+        fine_tuning,
     };
     let manifest = model_dir::save(&args.out, &classifier, training)
         .with_context(|| format!("cannot save the model to {}", args.out.display()))?;
