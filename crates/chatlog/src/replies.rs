@@ -237,7 +237,8 @@ impl ReplyGuesser {
             exchange.push(Said::of(message));
         });
         if known.is_none() {
-            self.conversations.insert(key, Exchange::new(Said::of(message)));
+            self.conversations
+                .insert(key, Exchange::new(Said::of(message)));
         }
     }
 }
