@@ -62,17 +62,17 @@ step sklearn predict "$python" "$peers/sklearn_peer.py" predict "$out/sklearn" "
 step setfit train "$python" "$peers/setfit_peer.py" train "$out/setfit" "$threads" "$setfit_steps"
 step setfit predict "$python" "$peers/setfit_peer.py" predict "$out/setfit" "$threads" "$distinct"
 
-# cadence: the settings its models/ were trained with (the defaults; `minilm` is the hybrid
-# head). predict.time is `cadence classify` end to end (peak memory); throughput.json is
+# cadence: the settings its models/ were trained with (`default`: the defaults; `minilm`: the
+# hybrid head over an encoder whose top two layers are fine-tuned, see docs/backends.md). predict.time is `cadence classify` end to end (peak memory); throughput.json is
 # prediction alone, in-process, as the Python peers are timed.
 for model in default minilm; do
     dir=$out/cadence-$model
     if [ "$model" = default ]; then
-        bin=$cadence backend=ngrams input=$repeated rounds=3
+        bin=$cadence input=$repeated rounds=3 settings=(--backend ngrams)
     else
-        bin=$cadence_bert backend=hybrid input=$distinct rounds=1
+        bin=$cadence_bert input=$distinct rounds=1 settings=(--backend hybrid --fine-tune-layers 2)
     fi
-    step "cadence-$model" train "$bin" train --backend "$backend" --data datasets/splits/train.jsonl \
+    step "cadence-$model" train "$bin" train "${settings[@]}" --data datasets/splits/train.jsonl \
         --out "$dir/model" --format json > "$dir/train.json"
     "$bin" eval --model "$dir/model" --data datasets/splits/test.jsonl --format json > "$dir/eval.json"
     step "cadence-$model" predict "$bin" classify --model "$dir/model" "$input" -o "$dir/classified.jsonl"
