@@ -11,6 +11,7 @@ import json
 import multiprocessing
 import os
 import random
+import sys
 import time
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -119,3 +120,14 @@ def parallel_throughput(predict, texts, workers, rounds=3):
     assert done == len(texts)
     return {"messages": len(texts), "seconds": best, "messages_per_second": len(texts) / best,
             "workers": workers, "rounds": rounds}
+
+
+def command_line(train, predict):
+    """Runs a peer script's command line, the same for every peer:
+    `train DIR THREADS [SETTING]` (SETTING an integer: autotune seconds, SetFit steps) or
+    `predict DIR THREADS MESSAGES_JSONL`."""
+    command, directory, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    if command == "train":
+        train(directory, threads, *(int(setting) for setting in sys.argv[4:]))
+    else:
+        predict(directory, threads, sys.argv[4])

@@ -14,12 +14,11 @@ into DIR/predict.json.
 """
 
 import os
-import sys
 import tempfile
 
 import fasttext
 
-from common import (LABELS, SEED, label_indices, parallel_throughput, peer_input, read_jsonl,
+from common import (command_line, LABELS, SEED, label_indices, parallel_throughput, peer_input, read_jsonl,
                     scores, split, validation_fold, write_json)
 
 BUCKETS = 1 << 18
@@ -75,8 +74,4 @@ def predict(directory, threads, messages_path):
 
 
 if __name__ == "__main__":
-    command, directory, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    if command == "train":
-        train(directory, threads, int(sys.argv[4]))
-    else:
-        predict(directory, threads, sys.argv[4])
+    command_line(train, predict)

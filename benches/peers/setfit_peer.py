@@ -15,7 +15,6 @@ the messages should be distinct, so that no tool gains from repeats), into DIR/p
 """
 
 import os
-import sys
 import time
 
 # No hub: the encoder is a local folder, and nothing here may reach the network.
@@ -28,7 +27,7 @@ import torch  # noqa: E402
 from datasets import Dataset  # noqa: E402
 from setfit import SetFitModel, Trainer, TrainingArguments  # noqa: E402
 
-from common import ROOT, SEED, label_indices, peer_input, read_jsonl, scores, split, write_json  # noqa: E402
+from common import command_line, ROOT, SEED, label_indices, peer_input, read_jsonl, scores, split, write_json  # noqa: E402
 
 ENCODER = os.path.join(ROOT, ".cache", "bert", "all-minilm-l6-v2")
 BATCH = 16
@@ -70,8 +69,4 @@ def predict(directory, threads, messages_path):
 
 
 if __name__ == "__main__":
-    command, directory, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    if command == "train":
-        train(directory, threads, int(sys.argv[4]))
-    else:
-        predict(directory, threads, sys.argv[4])
+    command_line(train, predict)

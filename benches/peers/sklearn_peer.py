@@ -11,7 +11,6 @@ into DIR/predict.json.
 """
 
 import os
-import sys
 
 import joblib
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -19,7 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from common import SEED, label_indices, parallel_throughput, peer_input, read_jsonl, scores, split, write_json
+from common import command_line, SEED, label_indices, parallel_throughput, peer_input, read_jsonl, scores, split, write_json
 
 GRID = {
     "features__words__ngram_range": [(1, 1), (1, 2)],
@@ -65,8 +64,4 @@ def predict(directory, threads, messages_path):
 
 
 if __name__ == "__main__":
-    command, directory, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    if command == "train":
-        train(directory, threads)
-    else:
-        predict(directory, threads, sys.argv[4])
+    command_line(train, predict)
