@@ -68,6 +68,16 @@ fn embeddings_match_sentence_transformers() {
     }
 }
 
+/// How many of `data` the `scores` label right.
+fn correct(data: &[Example], scores: &[cadence_classifier::Scores]) -> usize {
+    data.iter()
+        .zip(scores)
+        .filter(|(e, s)| {
+            cadence_taxonomy::Classification::from_scores(**s, 0.0).top_label() == e.label
+        })
+        .count()
+}
+
 fn toy() -> Vec<Example> {
     use Label::*;
     [
@@ -137,13 +147,7 @@ fn a_minilm_head_trains_saves_loads_and_classifies() {
         let (classifier, report) = train(&data, &encoder, &config).unwrap();
         assert_eq!(report.examples, data.len());
         let scores = classifier.predict_batch(&data, |e| (e.text.as_str(), e.context.as_deref()));
-        let right = data
-            .iter()
-            .zip(&scores)
-            .filter(|(e, s)| {
-                cadence_taxonomy::Classification::from_scores(**s, 0.0).top_label() == e.label
-            })
-            .count();
+        let right = correct(&data, &scores);
         assert!(
             right >= 11,
             "{backend:?}: {right} of 12 training examples right"
@@ -318,13 +322,7 @@ fn fine_tuning_lowers_the_loss_and_the_model_round_trips() {
             .classifier
             .predict_batch(&data, |e| (e.text.as_str(), e.context.as_deref()));
         assert_eq!(scores, again);
-        let right = data
-            .iter()
-            .zip(&scores)
-            .filter(|(e, s)| {
-                cadence_taxonomy::Classification::from_scores(**s, 0.0).top_label() == e.label
-            })
-            .count();
+        let right = correct(&data, &scores);
         assert!(
             right >= 38,
             "{input:?}: {right} of 40 training examples right"
