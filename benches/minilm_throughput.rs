@@ -1,16 +1,20 @@
 //! cadence's side of `benches/minilm/run.sh`: embeds the texts of a file (one JSON string per
 //! line) with the MiniLM encoder and prints the median texts per second over the rounds.
 //!
-//!     minilm_throughput TEXTS ROUNDS
+//!     minilm_throughput TEXTS ROUNDS [fp32|int8]     (default int8)
 
 use std::time::Instant;
 
+use cadence_classifier::encoder::Precision;
 use cadence_classifier::minilm::{Minilm, default_dir};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let [_, path, rounds] = args.as_slice() else {
-        panic!("usage: minilm_throughput TEXTS ROUNDS");
+    let (path, rounds, precision) = match args.as_slice() {
+        [_, path, rounds] => (path, rounds, Precision::Int8),
+        [_, path, rounds, precision] if precision == "fp32" => (path, rounds, Precision::Fp32),
+        [_, path, rounds, precision] if precision == "int8" => (path, rounds, Precision::Int8),
+        _ => panic!("usage: minilm_throughput TEXTS ROUNDS [fp32|int8]"),
     };
     let rounds: usize = rounds.parse().expect("ROUNDS is a number");
     let texts: Vec<String> = std::fs::read_to_string(path)
@@ -18,7 +22,8 @@ fn main() {
         .lines()
         .map(|line| serde_json::from_str(line).expect("one JSON string per line"))
         .collect();
-    let minilm = Minilm::load(&default_dir(), None).expect("scripts/setup-bert has been run");
+    let minilm =
+        Minilm::load(&default_dir(), None, precision).expect("scripts/setup-bert has been run");
     minilm.embed(texts.iter().take(256).map(String::as_str));
     let mut rates: Vec<f64> = (0..rounds)
         .map(|_| {

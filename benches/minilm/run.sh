@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# cadence's MiniLM encoder against Python sentence-transformers: same model, same threads,
-# same texts, run alternately, median texts per second of each.
+# cadence's MiniLM encoder (fp32 and int8) against Python sentence-transformers (fp32): same
+# model, same threads, same texts, run alternately, median texts per second of each.
 #   benches/minilm/run.sh [ROUNDS]
 # Two input sets: distinct chat-length texts (the corpus' messages and contexts of at most
 # 120 characters, each once), and a realistic export as cadence's classifier sees it (every
@@ -54,8 +54,9 @@ for input in "$distinct" "$export_texts"; do
     distinct_count=$(sort -u "$input" | wc -l)
     echo "== $input: $count texts, $distinct_count distinct"
     for run in 1 2 3; do
-        rust=$(target/release/minilm_throughput "$input" "$rounds")
+        fp32=$(target/release/minilm_throughput "$input" "$rounds" fp32)
+        int8=$(target/release/minilm_throughput "$input" "$rounds" int8)
         python=$("$venv/bin/python" benches/minilm/embed_bench.py "$input" "$threads" 32 "$rounds")
-        echo "run $run: cadence $rust texts/s, sentence-transformers $python texts/s, ratio $(echo "scale=2; $rust / $python" | bc)"
+        echo "run $run: cadence fp32 $fp32, int8 $int8, sentence-transformers $python texts/s; ratios fp32 $(echo "scale=2; $fp32 / $python" | bc), int8 $(echo "scale=2; $int8 / $python" | bc); load $(cut -d' ' -f1 /proc/loadavg)"
     done
 done

@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use cadence_classifier::encoder::{Backend, Input};
+use cadence_classifier::encoder::{Backend, Input, Precision};
 use cadence_classifier::features::FeatureConfig;
 use cadence_classifier::finetune::{FineTuneConfig, fine_tune_encoder};
 use cadence_classifier::{Encoder, Evaluation, Example, TrainConfig, holdout_split, train};
@@ -42,9 +42,13 @@ fn main() {
     let config = TrainConfig::default();
     for variant in std::env::args().skip(1) {
         if variant == "ngrams" {
-            let encoder =
-                Encoder::for_backend(Backend::HashedNgrams, FeatureConfig::default(), None)
-                    .unwrap();
+            let encoder = Encoder::for_backend(
+                Backend::HashedNgrams,
+                FeatureConfig::default(),
+                None,
+                Precision::Int8,
+            )
+            .unwrap();
             report(
                 &variant,
                 "ngrams",
@@ -66,7 +70,13 @@ fn main() {
         let epochs: usize = parts[2].parse().unwrap();
         let learning_rate: f64 = parts[3].parse().unwrap();
         let start = Instant::now();
-        let base = Encoder::for_backend(Backend::Hybrid, FeatureConfig::default(), None).unwrap();
+        let base = Encoder::for_backend(
+            Backend::Hybrid,
+            FeatureConfig::default(),
+            None,
+            Precision::Int8,
+        )
+        .unwrap();
         let hybrid = if layers == 0 {
             base
         } else {

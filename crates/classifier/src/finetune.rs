@@ -77,7 +77,6 @@ pub fn fine_tune_encoder(
 #[cfg(feature = "bert")]
 mod imp {
     use std::collections::HashMap;
-    use std::sync::Mutex;
 
     use cadence_taxonomy::Label;
     use rust_bert::bert::BertLayer;
@@ -89,13 +88,12 @@ mod imp {
     use super::FineTuneConfig;
     use crate::encoder::Input;
     use crate::minilm::{
-        Minilm, Tuning, layer_of, length_sorted_batches, mean, padded_batch, run_layers,
+        Minilm, TORCH_RANDOM, Tuning, layer_of, length_sorted_batches, mean, padded_batch,
+        run_layers,
     };
     use crate::model_dir::{FineTuning, sha256_hex};
     use crate::train::Example;
     use crate::{Error, Result};
-
-    static FINE_TUNING: Mutex<()> = Mutex::new(());
 
     /// Which cached sequences make up an example: the pair, or the message and its context.
     struct Item {
@@ -122,9 +120,10 @@ mod imp {
                 "fine-tuning needs examples, at least one epoch and a batch size".into(),
             ));
         }
-        // libtorch's random generator (the softmax layer's initial weights, dropout) is one
-        // per process: one fine-tuning at a time, so that each is decided by its seed alone.
-        let _one_at_a_time = FINE_TUNING.lock().unwrap_or_else(|e| e.into_inner());
+        // The softmax layer's initial weights and dropout come from libtorch's one random
+        // generator: nobody else draws from it until training is done, so that a fine-tuning
+        // is decided by its seed alone.
+        let random = TORCH_RANDOM.lock().unwrap_or_else(|e| e.into_inner());
         let network = base.network();
         let total = network.layers.len();
         if config.layers == 0 || config.layers > total {
@@ -271,6 +270,7 @@ mod imp {
             epoch_losses.push(epoch_loss);
         }
 
+        drop(random);
         let file = half_precision_file(&variables)?;
         let tuning = Tuning {
             input: config.input,

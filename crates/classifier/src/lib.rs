@@ -21,6 +21,8 @@ mod model;
 pub mod model_dir;
 pub mod normalize;
 mod train;
+#[cfg(feature = "bert")]
+mod transformer;
 
 pub use encoder::Encoder;
 pub use error::{Error, Result};

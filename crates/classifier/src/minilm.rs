@@ -3,7 +3,8 @@
 //!
 //! Speed comes from doing less: each distinct text is embedded once, texts are batched with
 //! others of similar length and padded only to the longest in their batch, and the forward
-//! pass runs without autograd.
+//! pass runs without autograd. The transformer layers run in int8 unless a model says fp32
+//! (see [`crate::transformer`]).
 //!
 //! A fine-tuned encoder is the same network with its top layers replaced by trained ones
 //! (see [`crate::finetune`]): [`Tuning`] holds those tensors, and says whether the message
@@ -17,8 +18,9 @@ use rust_bert::bert::{BertConfig, BertEmbedding, BertEmbeddings, BertLayer};
 use tch::{Device, Kind, Tensor, nn};
 use tokenizers::{EncodeInput, Encoding, Tokenizer, TruncationParams};
 
-use crate::encoder::Input;
+use crate::encoder::{Input, Precision};
 use crate::model_dir::sha256_hex;
+use crate::transformer::Transformer;
 use crate::{Error, Result};
 
 /// The files of the encoder directory that `scripts/setup-bert` unpacks.
@@ -49,6 +51,7 @@ pub fn resolve_dir(dir: Option<&Path>) -> PathBuf {
 pub struct Minilm {
     dir: PathBuf,
     weights_sha256: String,
+    precision: Precision,
     dimension: usize,
     tokenizer: Tokenizer,
     /// libtorch tensors are not `Sync`; the forward pass uses every core by itself anyway.
@@ -67,31 +70,53 @@ pub struct Tuning {
     pub sha256: String,
 }
 
-/// The embeddings and transformer layers of a BERT, run a range of layers at a time.
+/// libtorch has one random generator per process. Creating a network's variables draws from
+/// it (initial values, overwritten at once by the weights) and so does fine-tuning (initial
+/// weights, dropout): whoever draws holds this, so that fine-tunings with the same seed draw
+/// the same numbers whatever else the process is doing.
+pub(crate) static TORCH_RANDOM: Mutex<()> = Mutex::new(());
+
+/// The embeddings and transformer layers of a BERT: rust-bert's layers, which fine-tuning
+/// trains and runs a range at a time, and the same weights as the [`Transformer`] that
+/// embeds (in int8 or fp32).
 pub(crate) struct Network {
     pub(crate) config: BertConfig,
     embeddings: BertEmbeddings,
     pub(crate) layers: Vec<BertLayer>,
     pub(crate) variables: nn::VarStore,
+    transformer: Transformer,
 }
 
 impl Network {
-    fn load(config: BertConfig, weights: &Path) -> Result<Network> {
+    /// The weights of `weights` with `tuning`'s top layers laid over them.
+    fn load(
+        config: BertConfig,
+        weights: &Path,
+        tuning: Option<&Tuning>,
+        precision: Precision,
+    ) -> Result<Network> {
         let mut variables = nn::VarStore::new(Device::Cpu);
         let root = variables.root();
+        let random = TORCH_RANDOM.lock().unwrap_or_else(|e| e.into_inner());
         let embeddings = BertEmbeddings::new(&root / "embeddings", &config);
         let layers = (0..config.num_hidden_layers)
             .map(|i| BertLayer::new(&root / "encoder" / "layer" / i, &config))
             .collect();
+        drop(random);
         variables
             .load(weights)
             .map_err(|e| Error::Encoder(format!("{}: {e}", weights.display())))?;
         variables.freeze();
+        if let Some(tuning) = tuning {
+            lay_over(&variables, tuning, config.num_hidden_layers as usize)?;
+        }
+        let transformer = Transformer::new(variables.variables(), &config, precision)?;
         Ok(Network {
             config,
             embeddings,
             layers,
             variables,
+            transformer,
         })
     }
 
@@ -127,6 +152,7 @@ impl std::fmt::Debug for Minilm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Minilm")
             .field("weights_sha256", &self.weights_sha256)
+            .field("precision", &self.precision)
             .field(
                 "tuning",
                 &self.tuning.as_ref().map(|t| (&t.sha256, t.input)),
@@ -135,10 +161,11 @@ impl std::fmt::Debug for Minilm {
     }
 }
 
-/// The weights decide what the encoder computes.
+/// The weights and the precision decide what the encoder computes.
 impl PartialEq for Minilm {
     fn eq(&self, other: &Self) -> bool {
         self.weights_sha256 == other.weights_sha256
+            && self.precision == other.precision
             && self.tuning.as_ref().map(|t| (&t.sha256, t.input))
                 == other.tuning.as_ref().map(|t| (&t.sha256, t.input))
     }
@@ -147,7 +174,17 @@ impl PartialEq for Minilm {
 impl Minilm {
     /// Loads the encoder from `dir`. With `expected_sha256`, the weights must be those a
     /// head was trained on.
-    pub fn load(dir: &Path, expected_sha256: Option<&str>) -> Result<Minilm> {
+    pub fn load(dir: &Path, expected_sha256: Option<&str>, precision: Precision) -> Result<Minilm> {
+        Minilm::load_tuned(dir, expected_sha256, None, precision)
+    }
+
+    /// [`Minilm::load`], with `tuning`'s top layers laid over the base encoder's.
+    pub fn load_tuned(
+        dir: &Path,
+        expected_sha256: Option<&str>,
+        tuning: Option<Tuning>,
+        precision: Precision,
+    ) -> Result<Minilm> {
         let missing = |what: String| {
             Error::Encoder(format!(
                 "{what}: fetch the MiniLM encoder with `scripts/setup-bert`, or point \
@@ -189,83 +226,37 @@ impl Minilm {
 
         use_every_core();
         let dimension = config.hidden_size as usize;
-        let network = Network::load(config, &weights_path)?;
+        let network = Network::load(config, &weights_path, tuning.as_ref(), precision)?;
         Ok(Minilm {
             dir: dir.to_path_buf(),
             weights_sha256,
+            precision,
             dimension,
             tokenizer,
             network: Arc::new(Mutex::new(network)),
-            tuning: None,
+            tuning: tuning.map(Arc::new),
         })
     }
 
     /// A second copy of this encoder (from the same directory) with its top layers replaced
     /// by `tuning`'s.
     pub fn with_tuning(&self, tuning: Tuning) -> Result<Minilm> {
-        let bad = |what: String| Error::Encoder(format!("fine-tuned layers: {what}"));
-        let config = self.network.lock().expect("encoder lock").config.clone();
-        let total = config.num_hidden_layers as usize;
-        if tuning.layers == 0 || tuning.layers > total {
-            return Err(bad(format!(
-                "{} layers replaced, the encoder has {total}",
-                tuning.layers
-            )));
-        }
-        if sha256_hex(&tuning.file) != tuning.sha256 {
-            return Err(bad("the tensors do not match their sha256".to_owned()));
-        }
-        let network = Network::load(config, &self.dir.join(WEIGHTS_FILE))?;
-        let tensors = safetensors::SafeTensors::deserialize(&tuning.file)
-            .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
-        let mut variables = network.variables.variables();
-        let first = total - tuning.layers;
-        let mut expected: Vec<String> = variables
-            .keys()
-            .filter(|name| layer_of(name).is_some_and(|layer| layer >= first))
-            .cloned()
-            .collect();
-        expected.sort();
-        let mut names: Vec<String> = tensors.names().into_iter().map(str::to_owned).collect();
-        names.sort();
-        if names != expected {
-            return Err(bad(format!(
-                "they hold {} tensors, layers {first}..{total} of the encoder have {}",
-                names.len(),
-                expected.len()
-            )));
-        }
-        let _no_grad = tch::no_grad_guard();
-        for name in &names {
-            let view = tensors.tensor(name).expect("listed");
-            let target = variables.get_mut(name).expect("listed");
-            if view.dtype() != safetensors::Dtype::F16
-                || view.shape()
-                    != target
-                        .size()
-                        .iter()
-                        .map(|&d| d as usize)
-                        .collect::<Vec<_>>()
-            {
-                return Err(bad(format!(
-                    "{name} is {:?} {:?}, expected F16 {:?}",
-                    view.dtype(),
-                    view.shape(),
-                    target.size()
-                )));
-            }
-            let values = Tensor::from_data_size(view.data(), &target.size(), Kind::Half)
-                .to_kind(Kind::Float);
-            if values.isfinite().all().int64_value(&[]) == 0 {
-                return Err(bad(format!("{name} holds a non-finite value")));
-            }
-            target.copy_(&values);
-        }
+        let config = self.network().config.clone();
+        let network = Network::load(
+            config,
+            &self.dir.join(WEIGHTS_FILE),
+            Some(&tuning),
+            self.precision,
+        )?;
         Ok(Minilm {
             network: Arc::new(Mutex::new(network)),
             tuning: Some(Arc::new(tuning)),
             ..self.clone()
         })
+    }
+
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// The width of one embedded sequence.
@@ -379,7 +370,7 @@ impl Minilm {
         for batch in length_sorted_batches(encodings, BATCH) {
             let (ids, types, mask) = padded_batch(encodings, &batch);
             let hidden = network.embed_tokens(&ids, &types);
-            let hidden = run_layers(&network.layers, hidden, &mask, false);
+            let hidden = network.transformer.forward(&hidden, &mask);
             let pooled = mean_pool(&hidden, &mask);
             let rows = Vec::<f32>::try_from(pooled.flatten(0, -1)).expect("f32 embeddings");
             for (row, &i) in rows.chunks_exact(width).zip(&batch) {
@@ -388,6 +379,67 @@ impl Minilm {
         }
         out
     }
+}
+
+/// Replaces the top layers of `variables` (a BERT of `total` layers) by `tuning`'s, after
+/// checking that they are what the encoder's layers are: their names, shapes, f16 and finite.
+fn lay_over(store: &nn::VarStore, tuning: &Tuning, total: usize) -> Result<()> {
+    let bad = |what: String| Error::Encoder(format!("fine-tuned layers: {what}"));
+    if tuning.layers == 0 || tuning.layers > total {
+        return Err(bad(format!(
+            "{} layers replaced, the encoder has {total}",
+            tuning.layers
+        )));
+    }
+    if sha256_hex(&tuning.file) != tuning.sha256 {
+        return Err(bad("the tensors do not match their sha256".to_owned()));
+    }
+    let tensors = safetensors::SafeTensors::deserialize(&tuning.file)
+        .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+    let mut variables = store.variables();
+    let first = total - tuning.layers;
+    let mut expected: Vec<String> = variables
+        .keys()
+        .filter(|name| layer_of(name).is_some_and(|layer| layer >= first))
+        .cloned()
+        .collect();
+    expected.sort();
+    let mut names: Vec<String> = tensors.names().into_iter().map(str::to_owned).collect();
+    names.sort();
+    if names != expected {
+        return Err(bad(format!(
+            "they hold {} tensors, layers {first}..{total} of the encoder have {}",
+            names.len(),
+            expected.len()
+        )));
+    }
+    let _no_grad = tch::no_grad_guard();
+    for name in &names {
+        let view = tensors.tensor(name).expect("listed");
+        let target = variables.get_mut(name).expect("listed");
+        if view.dtype() != safetensors::Dtype::F16
+            || view.shape()
+                != target
+                    .size()
+                    .iter()
+                    .map(|&d| d as usize)
+                    .collect::<Vec<_>>()
+        {
+            return Err(bad(format!(
+                "{name} is {:?} {:?}, expected F16 {:?}",
+                view.dtype(),
+                view.shape(),
+                target.size()
+            )));
+        }
+        let values =
+            Tensor::from_data_size(view.data(), &target.size(), Kind::Half).to_kind(Kind::Float);
+        if values.isfinite().all().int64_value(&[]) == 0 {
+            return Err(bad(format!("{name} holds a non-finite value")));
+        }
+        target.copy_(&values);
+    }
+    Ok(())
 }
 
 /// Indices of `encodings`, longest first, in chunks of `size`.

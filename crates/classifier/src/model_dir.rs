@@ -11,7 +11,7 @@ use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::encoder::{Encoder, Input};
+use crate::encoder::{Encoder, Input, Precision};
 use crate::features::{FeatureConfig, Featurizer};
 use crate::metrics::Evaluation;
 use crate::model::{Classifier, LinearModel};
@@ -46,6 +46,9 @@ pub enum EncoderSpec {
     /// `weights_sha256` is that of the encoder's `model.safetensors`.
     Minilm {
         weights_sha256: String,
+        /// How the transformer layers compute; absent in models made before int8 (fp32).
+        #[serde(default)]
+        precision: Precision,
         /// Top layers replaced by fine-tuned ones, kept in the model directory.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fine_tuned: Option<FineTunedSpec>,
@@ -53,6 +56,8 @@ pub enum EncoderSpec {
     /// The MiniLM embeddings, then the hashed n-grams.
     Hybrid {
         weights_sha256: String,
+        #[serde(default)]
+        precision: Precision,
         features: FeatureConfig,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fine_tuned: Option<FineTunedSpec>,
@@ -365,9 +370,11 @@ fn build_encoder(
         #[cfg(feature = "bert")]
         EncoderSpec::Minilm {
             weights_sha256,
+            precision,
             fine_tuned,
         } => Ok(Encoder::Minilm(load_minilm(
             weights_sha256,
+            *precision,
             fine_tuned.as_ref(),
             origin,
             model_dir,
@@ -376,12 +383,14 @@ fn build_encoder(
         #[cfg(feature = "bert")]
         EncoderSpec::Hybrid {
             weights_sha256,
+            precision,
             features,
             fine_tuned,
         } => Ok(Encoder::Hybrid {
             featurizer: checked_featurizer(features, origin)?,
             minilm: load_minilm(
                 weights_sha256,
+                *precision,
                 fine_tuned.as_ref(),
                 origin,
                 model_dir,
@@ -400,6 +409,7 @@ fn build_encoder(
 #[cfg(feature = "bert")]
 fn load_minilm(
     weights_sha256: &str,
+    precision: Precision,
     fine_tuned: Option<&FineTunedSpec>,
     origin: &str,
     model_dir: Option<&Path>,
@@ -436,14 +446,13 @@ fn load_minilm(
             })
         }
     };
-    let base = Minilm::load(&resolve_dir(encoder_dir), Some(weights_sha256))
-        .map_err(|e| Error::model(origin, e.to_string()))?;
-    match tuning {
-        None => Ok(base),
-        Some(tuning) => base
-            .with_tuning(tuning)
-            .map_err(|e| Error::model(origin, e.to_string())),
-    }
+    Minilm::load_tuned(
+        &resolve_dir(encoder_dir),
+        Some(weights_sha256),
+        tuning,
+        precision,
+    )
+    .map_err(|e| Error::model(origin, e.to_string()))
 }
 
 fn checked_featurizer(features: &FeatureConfig, origin: &str) -> Result<Featurizer> {
