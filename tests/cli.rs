@@ -841,7 +841,9 @@ fn a_fine_tuned_model_trains_cross_validates_and_classifies() {
     let log = stderr(&out);
     assert!(log.contains("fold 2/2: epoch 2/2: loss"), "{log}");
     assert!(
-        log.contains("fine-tuning the top 1 encoder layers on 24 examples"),
+        log.contains(
+            "fine-tuning the top 1 encoder layers on 20 examples (the calibration fold held out)"
+        ),
         "{log}"
     );
     assert!(
@@ -862,6 +864,8 @@ fn a_fine_tuned_model_trains_cross_validates_and_classifies() {
         .as_array()
         .unwrap();
     assert_eq!(losses.len(), 2);
+    // One of each label's six is the head's calibration fold, which fine-tuning must not see.
+    assert_eq!(manifest["training"]["fine_tuning"]["examples"], 20);
 
     let out = cadence(&[
         "classify",

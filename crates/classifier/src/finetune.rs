@@ -52,7 +52,9 @@ impl Default for FineTuneConfig {
 pub use imp::fine_tune;
 
 /// `encoder` with its MiniLM's top layers fine-tuned on `examples` (the n-grams of a hybrid
-/// stay as they are), and what fine-tuning did.
+/// stay as they are), and what fine-tuning did. A head for it is trained with
+/// [`crate::train_with`], which hands this only the examples outside the head's calibration
+/// fold.
 #[cfg_attr(not(feature = "bert"), allow(unused_variables))]
 pub fn fine_tune_encoder(
     encoder: &crate::Encoder,
@@ -283,6 +285,7 @@ mod imp {
             tuned,
             FineTuning {
                 config: config.clone(),
+                examples: Some(examples.len()),
                 epoch_losses,
             },
         ))

@@ -30,5 +30,5 @@ pub use metrics::{ClassMetrics, Evaluation};
 pub use model::{Classifier, Contribution, LinearModel, Scores, softmax};
 pub use train::{
     CalibrationReport, Example, TrainConfig, TrainingReport, cross_validate, cross_validate_with,
-    holdout_split, train,
+    fine_tuning_examples, holdout_split, train, train_with,
 };

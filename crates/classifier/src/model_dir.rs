@@ -95,10 +95,15 @@ pub struct Training {
     pub fine_tuning: Option<FineTuning>,
 }
 
-/// The fine-tuning of an encoder: its settings and the training loss of each epoch.
+/// The fine-tuning of an encoder: its settings, how many examples it learnt from and the
+/// training loss of each epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FineTuning {
     pub config: crate::finetune::FineTuneConfig,
+    /// The training examples less the head's calibration fold. Absent from manifests written
+    /// before it was recorded: those encoders were fine-tuned on every training example.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub examples: Option<usize>,
     pub epoch_losses: Vec<f64>,
 }
 

@@ -123,10 +123,11 @@ pub fn cross_validate(
     Ok(Evaluation::new(&gold, &predictions))
 }
 
-/// Stratified k-fold cross-validation for an encoder that is itself trained: each fold's
-/// encoder is made by `encoder_for(fold, training examples)` from the other folds alone (a
-/// fine-tuned encoder must never have seen the examples it is scored on), then a head is
-/// trained on its vectors and predicts the fold.
+/// Stratified k-fold cross-validation for an encoder that is itself trained: each fold is
+/// predicted by a head trained by [`train_with`] on the other folds, its encoder made by
+/// `encoder_for(fold, examples)` from those folds alone (a fine-tuned encoder must never have
+/// seen the examples it is scored on) and, as in [`train_with`], without their calibration
+/// fold.
 pub fn cross_validate_with(
     examples: &[Example],
     config: &TrainConfig,
@@ -145,8 +146,9 @@ pub fn cross_validate_with(
         let (test, train_rows): (Vec<usize>, Vec<usize>) =
             (0..examples.len()).partition(|&i| fold_of[i] == fold);
         let training: Vec<Example> = train_rows.iter().map(|&i| examples[i].clone()).collect();
-        let encoder = encoder_for(fold, &training)?;
-        let (classifier, _) = train(&training, &encoder, config)?;
+        let (classifier, _, ()) = train_with(&training, config, |tuning| {
+            Ok((encoder_for(fold, tuning)?, ()))
+        })?;
         let held: Vec<&Example> = test.iter().map(|&i| &examples[i]).collect();
         let scores = classifier.predict_batch(&held, |e| (e.text.as_str(), e.context.as_deref()));
         for (&i, scores) in test.iter().zip(scores) {
@@ -155,6 +157,41 @@ pub fn cross_validate_with(
     }
     let gold: Vec<Label> = examples.iter().map(|e| e.label).collect();
     Ok(Evaluation::new(&gold, &predictions))
+}
+
+/// Trains a head, as [`train`] does, for an encoder that is itself trained on the data (a
+/// fine-tuned one): `encoder_for` gets [`fine_tuning_examples`], every example but the head's
+/// calibration fold, and returns the encoder and whatever else it reports.
+pub fn train_with<T>(
+    examples: &[Example],
+    config: &TrainConfig,
+    encoder_for: impl FnOnce(&[Example]) -> Result<(Encoder, T)>,
+) -> Result<(Classifier, TrainingReport, T)> {
+    let (encoder, extra) = encoder_for(&fine_tuning_examples(examples, config))?;
+    let (classifier, report) = train(examples, &encoder, config)?;
+    Ok((classifier, report, extra))
+}
+
+/// The examples an encoder trained for a head (by [`train`] with `config`) may learn from: all
+/// but the head's calibration fold, in their order. The temperature is fitted on that fold's
+/// logits; an encoder that had already learnt those examples would make them look more
+/// certain than new messages, and the temperature would sharpen where it should soften.
+pub fn fine_tuning_examples(examples: &[Example], config: &TrainConfig) -> Vec<Example> {
+    let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
+    let (fit_rows, _) = calibration_split(&labels, config);
+    fit_rows.iter().map(|&i| examples[i].clone()).collect()
+}
+
+/// The rows the head's weights are first fitted on and the stratified calibration fold its
+/// temperature is then fitted on, as (fit, calibration). The one place that decides the fold,
+/// so that training and fine-tuning agree on it.
+fn calibration_split(labels: &[usize], config: &TrainConfig) -> (Vec<usize>, Vec<usize>) {
+    let held_out = stratified_folds(
+        labels,
+        config.seed,
+        FoldPlan::Fraction(config.calibration_fraction),
+    );
+    (0..labels.len()).partition(|&i| held_out[i] == 0)
 }
 
 /// A stratified split of `examples` into (kept, held out), `fraction` of each label held out.
@@ -194,13 +231,7 @@ fn train_head(
     dimension: usize,
     config: &TrainConfig,
 ) -> Result<(LinearModel, TrainingReport)> {
-    let held_out = stratified_folds(
-        labels,
-        config.seed,
-        FoldPlan::Fraction(config.calibration_fraction),
-    );
-    let (fit_rows, calibration_rows): (Vec<usize>, Vec<usize>) =
-        (0..vectors.len()).partition(|&i| held_out[i] == 0);
+    let (fit_rows, calibration_rows) = calibration_split(labels, config);
     let partial = fit(vectors, labels, &fit_rows, dimension, config)?;
     let logits: Vec<Scores> = calibration_rows
         .iter()
@@ -566,6 +597,81 @@ mod tests {
             err.to_string(),
             "training failed: the data has 0 example(s) of aligned; every label needs at least 2"
         );
+    }
+
+    /// 40 distinct messages, 10 of each label.
+    fn numbered() -> Vec<Example> {
+        (0..40)
+            .map(|i| example(&format!("message {i}"), Label::ALL[i % Label::COUNT]))
+            .collect()
+    }
+
+    fn texts(examples: &[Example]) -> Vec<&str> {
+        examples.iter().map(|e| e.text.as_str()).collect()
+    }
+
+    /// The texts of `examples` outside and inside the calibration fold, as the stratified split
+    /// itself draws it (not through the functions under test).
+    fn split_texts<'a>(
+        examples: &'a [Example],
+        config: &TrainConfig,
+    ) -> (Vec<&'a str>, Vec<&'a str>) {
+        let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
+        let held = stratified_folds(
+            &labels,
+            config.seed,
+            FoldPlan::Fraction(config.calibration_fraction),
+        );
+        let (rest, calibration): (Vec<_>, Vec<_>) =
+            examples.iter().zip(held).partition(|(_, h)| *h == 0);
+        let text = |(e, _): (&'a Example, usize)| e.text.as_str();
+        (
+            rest.into_iter().map(text).collect(),
+            calibration.into_iter().map(text).collect(),
+        )
+    }
+
+    #[test]
+    fn fine_tuning_never_sees_the_calibration_fold() {
+        let data = numbered();
+        let config = TrainConfig::default();
+        let mut seen = Vec::new();
+        let (_, report, ()) = train_with(&data, &config, |tuning| {
+            seen = tuning.to_vec();
+            Ok((hashed(), ()))
+        })
+        .unwrap();
+        let (rest, calibration) = split_texts(&data, &config);
+        assert_eq!(calibration.len(), 8);
+        assert_eq!(texts(&seen), rest);
+        assert!(texts(&seen).iter().all(|t| !calibration.contains(t)));
+        // The head held out as many as fine-tuning did not see (the same fold: both split
+        // through `calibration_split`).
+        assert_eq!(report.calibration.examples, calibration.len());
+        assert_eq!(fine_tuning_examples(&data, &config), seen);
+    }
+
+    #[test]
+    fn cross_validated_fine_tuning_never_sees_the_fold_nor_its_calibration_part() {
+        let data = numbered();
+        let config = TrainConfig::default();
+        let labels: Vec<usize> = data.iter().map(|e| e.label.index()).collect();
+        let fold_of = stratified_folds(&labels, config.seed, FoldPlan::Folds(5));
+        let mut calls = 0;
+        cross_validate_with(&data, &config, 5, |fold, tuning| {
+            calls += 1;
+            let training: Vec<Example> = (0..data.len())
+                .filter(|&i| fold_of[i] != fold)
+                .map(|i| data[i].clone())
+                .collect();
+            let (rest, calibration) = split_texts(&training, &config);
+            // 8 of each label's 10 train the fold, 2 of those 8 calibrate its head.
+            assert_eq!((rest.len(), calibration.len()), (24, 8), "fold {fold}");
+            assert_eq!(texts(tuning), rest, "fold {fold}");
+            Ok(hashed())
+        })
+        .unwrap();
+        assert_eq!(calls, 5);
     }
 
     #[test]

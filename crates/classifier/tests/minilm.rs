@@ -10,7 +10,7 @@ use cadence_classifier::features::FeatureConfig;
 use cadence_classifier::finetune::{FineTuneConfig, fine_tune_encoder};
 use cadence_classifier::minilm::{self, Minilm};
 use cadence_classifier::model_dir::{self, CrossValidation, EncoderSpec, Training};
-use cadence_classifier::{Encoder, Example, TrainConfig, train};
+use cadence_classifier::{Encoder, Example, TrainConfig, train, train_with};
 use cadence_taxonomy::Label;
 use serde_json::Value;
 
@@ -309,10 +309,11 @@ fn fine_tuned_model(dir: &Path, data: &[Example], input: Input) -> Vec<f64> {
         Precision::Int8,
     )
     .unwrap();
-    let (encoder, fine_tuning) =
-        fine_tune_encoder(&base, data, &small_fine_tune(input), |_, _| {}).unwrap();
     let config = TrainConfig::default();
-    let (classifier, report) = train(data, &encoder, &config).unwrap();
+    let (classifier, report, fine_tuning) = train_with(data, &config, |tuning| {
+        fine_tune_encoder(&base, tuning, &small_fine_tune(input), |_, _| {})
+    })
+    .unwrap();
     let losses = fine_tuning.epoch_losses.clone();
     let training = Training {
         data: Vec::new(),

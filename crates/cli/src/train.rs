@@ -7,7 +7,9 @@ use cadence_classifier::encoder::{Backend, Input, Precision};
 use cadence_classifier::features::FeatureConfig;
 use cadence_classifier::finetune::{FineTuneConfig, fine_tune_encoder};
 use cadence_classifier::model_dir::{self, CrossValidation, Training};
-use cadence_classifier::{Encoder, TrainConfig, cross_validate, cross_validate_with, train};
+use cadence_classifier::{
+    Encoder, TrainConfig, cross_validate, cross_validate_with, train, train_with,
+};
 use cadence_taxonomy::Label;
 
 use crate::eval::{ReportFormat, render};
@@ -126,9 +128,11 @@ pub fn run(args: Args) -> Result<Outcome> {
     if fine_tune.is_some() && args.backend == BackendArg::Ngrams {
         anyhow::bail!("--fine-tune-layers needs --backend minilm or hybrid");
     }
+    // `examples` are those outside the head's calibration fold (`train_with` chooses them).
     let tune = |what: &str, examples: &[cadence_classifier::Example], config: &FineTuneConfig| {
         report(&format!(
-            "{what}fine-tuning the top {} encoder layers on {} examples, {} epochs",
+            "{what}fine-tuning the top {} encoder layers on {} examples \
+             (the calibration fold held out), {} epochs",
             config.layers,
             examples.len(),
             config.epochs
@@ -158,15 +162,22 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
         None => None,
     };
-    let (encoder, fine_tuning) = match &fine_tune {
-        None => (encoder.clone(), None),
+    let (classifier, training_report, fine_tuning) = match &fine_tune {
+        None => {
+            report(&format!("training on {} examples", examples.len()));
+            let (classifier, training_report) = train(&examples, &encoder, &config)?;
+            (classifier, training_report, None)
+        }
         Some(fine_tune) => {
-            let (encoder, fine_tuning) = tune("", &examples, fine_tune)?;
-            (encoder, Some(fine_tuning))
+            let (classifier, training_report, fine_tuning) =
+                train_with(&examples, &config, |tuning| {
+                    let tuned = tune("", tuning, fine_tune)?;
+                    report(&format!("training on {} examples", examples.len()));
+                    Ok(tuned)
+                })?;
+            (classifier, training_report, Some(fine_tuning))
         }
     };
-    report(&format!("training on {} examples", examples.len()));
-    let (classifier, training_report) = train(&examples, &encoder, &config)?;
     let training = Training {
         data,
         config,
