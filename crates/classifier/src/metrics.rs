@@ -80,7 +80,8 @@ fn ratio(numerator: f64, denominator: f64) -> f64 {
     }
 }
 
-pub(crate) fn argmax(scores: &Scores) -> usize {
+/// The index of the most probable label (the first of equals), as the evaluation counts it.
+pub fn argmax(scores: &Scores) -> usize {
     (0..scores.len())
         .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
         .unwrap_or(0)
