@@ -145,10 +145,11 @@ fn the_taxonomy_examples_get_their_own_labels() {
 fn the_minilm_model_is_more_accurate_than_the_default_and_calibrated() {
     let minilm = test_split_evaluation(&load("models/minilm"));
     let default = test_split_evaluation(&shipped());
-    // Issue 6's bar is 0.90; docs/backends.md has the per-class figures.
+    // Issue 6's bar is 0.90; docs/backends.md has the per-class figures (0.930 against
+    // 0.889 when it was trained).
     assert!(minilm.macro_f1 >= 0.90, "macro-F1 {:.3}", minilm.macro_f1);
     assert!(
-        minilm.macro_f1 > default.macro_f1 + 0.01,
+        minilm.macro_f1 > default.macro_f1 + 0.03,
         "minilm {:.3} against default {:.3}",
         minilm.macro_f1,
         default.macro_f1

@@ -12,13 +12,14 @@
 # .cache/peers-venv (about 6 GB: torch pulls in the NVIDIA wheels). Every train and predict step
 # runs as its own process under GNU time, for its wall time and peak resident set size.
 # Knobs (environment): AUTOTUNE_SECONDS (fastText's autotune, 180), SETFIT_STEPS (SetFit's
-# contrastive fine-tuning steps of 16 pairs, 48), MESSAGES (repeated messages timed for the
+# contrastive fine-tuning steps of 16 pairs; 345, the whole round of pairs SetFit generates
+# from the 2,755 training examples), MESSAGES (repeated messages timed for the
 # n-gram tools, 50000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 threads=$(nproc)
 autotune_seconds=${AUTOTUNE_SECONDS:-180}
-setfit_steps=${SETFIT_STEPS:-48}
+setfit_steps=${SETFIT_STEPS:-345}
 messages=${MESSAGES:-50000}
 out=.cache/peers
 venv=.cache/peers-venv
@@ -63,14 +64,15 @@ step setfit train "$python" "$peers/setfit_peer.py" train "$out/setfit" "$thread
 step setfit predict "$python" "$peers/setfit_peer.py" predict "$out/setfit" "$threads" "$distinct"
 
 # cadence: the settings its models/ were trained with (`default`: the defaults; `minilm`: the
-# hybrid head over an encoder whose top two layers are fine-tuned, see docs/backends.md). predict.time is `cadence classify` end to end (peak memory); throughput.json is
-# prediction alone, in-process, as the Python peers are timed.
+# hybrid head over an encoder whose top four layers are fine-tuned, in int8; see
+# docs/backends.md). predict.time is `cadence classify` end to end (peak memory);
+# throughput.json is prediction alone, in-process, as the Python peers are timed.
 for model in default minilm; do
     dir=$out/cadence-$model
     if [ "$model" = default ]; then
         bin=$cadence input=$repeated rounds=3 settings=(--backend ngrams)
     else
-        bin=$cadence_bert input=$distinct rounds=1 settings=(--backend hybrid --fine-tune-layers 2)
+        bin=$cadence_bert input=$distinct rounds=1 settings=(--backend hybrid --fine-tune-layers 4)
     fi
     step "cadence-$model" train "$bin" train "${settings[@]}" --data datasets/splits/train.jsonl \
         --out "$dir/model" --format json > "$dir/train.json"
