@@ -6,7 +6,7 @@
 # datasets/splits/train.jsonl and scored on test.jsonl: macro-F1, per-class F1, calibration
 # error, training wall time, prediction throughput, peak memory and model size. Writes
 # .cache/peers/results.json and results.md and prints the table; BENCHMARKS.md has a run.
-# The measured part took 26 minutes on 2 loaded cores, after set-up and two cadence builds.
+# The measured part took 15 minutes on an idle 2-core machine, after set-up and two cadence builds.
 #
 # Needs Python 3 with venv, GNU time, and PyPI: the pinned packages of requirements.txt go into
 # .cache/peers-venv (about 6 GB: torch pulls in the NVIDIA wheels). Every train and predict step
