@@ -151,7 +151,7 @@ impl Encoder {
             #[cfg(feature = "bert")]
             Encoder::Minilm(minilm) | Encoder::Hybrid { minilm, .. } => minilm
                 .tuning()
-                .map(|tuning| (FINE_TUNED_FILE, tuning.file.as_slice()))
+                .map(|tuning| (FINE_TUNED_FILE, tuning.file()))
                 .into_iter()
                 .collect(),
             Encoder::HashedNgrams(_) => Vec::new(),
@@ -251,7 +251,7 @@ fn fine_tuned_spec(minilm: &Minilm) -> Option<crate::model_dir::FineTunedSpec> {
         .tuning()
         .map(|tuning| crate::model_dir::FineTunedSpec {
             file: FINE_TUNED_FILE.to_owned(),
-            sha256: tuning.sha256.clone(),
+            sha256: tuning.sha256().to_owned(),
             layers: tuning.layers,
             input: tuning.input,
         })

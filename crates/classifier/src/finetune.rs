@@ -93,7 +93,7 @@ mod imp {
         Minilm, TORCH_RANDOM, Tuning, layer_of, length_sorted_batches, mean, padded_batch,
         run_layers,
     };
-    use crate::model_dir::{FineTuning, sha256_hex};
+    use crate::model_dir::FineTuning;
     use crate::train::Example;
     use crate::{Error, Result};
 
@@ -274,13 +274,7 @@ mod imp {
 
         drop(random);
         let file = half_precision_file(&variables)?;
-        let tuning = Tuning {
-            input: config.input,
-            layers: config.layers,
-            sha256: sha256_hex(&file),
-            file,
-        };
-        let tuned = base.with_tuning(tuning)?;
+        let tuned = base.with_tuning(Tuning::new(config.input, config.layers, file))?;
         Ok((
             tuned,
             FineTuning {

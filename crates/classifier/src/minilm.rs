@@ -66,8 +66,28 @@ pub struct Tuning {
     /// How many of the top transformer layers were replaced.
     pub layers: usize,
     /// A safetensors file of those layers' tensors (f16), under rust-bert's names.
-    pub file: Vec<u8>,
-    pub sha256: String,
+    file: Vec<u8>,
+    /// Of `file`, computed once when it is made or read.
+    sha256: String,
+}
+
+impl Tuning {
+    pub fn new(input: Input, layers: usize, file: Vec<u8>) -> Tuning {
+        Tuning {
+            input,
+            layers,
+            sha256: sha256_hex(&file),
+            file,
+        }
+    }
+
+    pub fn file(&self) -> &[u8] {
+        &self.file
+    }
+
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
 }
 
 /// libtorch has one random generator per process. Creating a network's variables draws from
@@ -155,7 +175,7 @@ impl std::fmt::Debug for Minilm {
             .field("precision", &self.precision)
             .field(
                 "tuning",
-                &self.tuning.as_ref().map(|t| (&t.sha256, t.input)),
+                &self.tuning.as_ref().map(|t| (t.sha256(), t.input)),
             )
             .finish_non_exhaustive()
     }
@@ -166,8 +186,8 @@ impl PartialEq for Minilm {
     fn eq(&self, other: &Self) -> bool {
         self.weights_sha256 == other.weights_sha256
             && self.precision == other.precision
-            && self.tuning.as_ref().map(|t| (&t.sha256, t.input))
-                == other.tuning.as_ref().map(|t| (&t.sha256, t.input))
+            && self.tuning.as_ref().map(|t| (t.sha256(), t.input))
+                == other.tuning.as_ref().map(|t| (t.sha256(), t.input))
     }
 }
 
@@ -390,9 +410,6 @@ fn lay_over(store: &nn::VarStore, tuning: &Tuning, total: usize) -> Result<()> {
             "{} layers replaced, the encoder has {total}",
             tuning.layers
         )));
-    }
-    if sha256_hex(&tuning.file) != tuning.sha256 {
-        return Err(bad("the tensors do not match their sha256".to_owned()));
     }
     let tensors = safetensors::SafeTensors::deserialize(&tuning.file)
         .map_err(|e| bad(format!("not a safetensors file: {e}")))?;

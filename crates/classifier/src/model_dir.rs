@@ -433,22 +433,19 @@ fn load_minilm(
             };
             let file = std::fs::read(dir.join(&spec.file))
                 .map_err(|e| Error::model(origin, format!("cannot read {}: {e}", spec.file)))?;
-            let actual = sha256_hex(&file);
-            if actual != spec.sha256 {
+            let tuning = Tuning::new(spec.input, spec.layers, file);
+            if tuning.sha256() != spec.sha256 {
                 return Err(Error::model(
                     origin,
                     format!(
-                        "{} has sha256 {actual} but the manifest says {}: the file is corrupt or belongs to another model",
-                        spec.file, spec.sha256
+                        "{} has sha256 {} but the manifest says {}: the file is corrupt or belongs to another model",
+                        spec.file,
+                        tuning.sha256(),
+                        spec.sha256
                     ),
                 ));
             }
-            Some(Tuning {
-                input: spec.input,
-                layers: spec.layers,
-                sha256: actual,
-                file,
-            })
+            Some(tuning)
         }
     };
     Minilm::load_tuned(

@@ -221,16 +221,23 @@ fn minilm_model(dir: &Path, precision: Precision) {
     model_dir::save(dir, &classifier, training).unwrap();
 }
 
-#[test]
-fn a_missing_encoder_says_how_to_fetch_it() {
-    let model = tempfile::tempdir().unwrap();
-    minilm_model(model.path(), Precision::Int8);
+/// The error loading the model at `model` with an empty encoder directory, checked to say
+/// which file is missing and how to fetch it.
+fn error_without_encoder(model: &Path) -> String {
     let empty = tempfile::tempdir().unwrap();
-    let error = model_dir::load_with_encoder_dir(model.path(), Some(empty.path()))
+    let error = model_dir::load_with_encoder_dir(model, Some(empty.path()))
         .unwrap_err()
         .to_string();
     assert!(error.contains("model.safetensors is missing"), "{error}");
     assert!(error.contains("scripts/setup-bert"), "{error}");
+    error
+}
+
+#[test]
+fn a_missing_encoder_says_how_to_fetch_it() {
+    let model = tempfile::tempdir().unwrap();
+    minilm_model(model.path(), Precision::Int8);
+    let error = error_without_encoder(model.path());
     assert!(error.contains("--encoder-dir"), "{error}");
 }
 
@@ -409,12 +416,7 @@ fn a_fine_tuned_model_needs_its_base_encoder_and_its_own_layers() {
     fine_tuned_model(model.path(), &training_subset(3), Input::Pair);
 
     // No base encoder.
-    let empty = tempfile::tempdir().unwrap();
-    let error = model_dir::load_with_encoder_dir(model.path(), Some(empty.path()))
-        .unwrap_err()
-        .to_string();
-    assert!(error.contains("model.safetensors is missing"), "{error}");
-    assert!(error.contains("scripts/setup-bert"), "{error}");
+    error_without_encoder(model.path());
 
     // Another base encoder than the layers were trained on.
     let other = tempfile::tempdir().unwrap();
