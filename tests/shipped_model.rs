@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use cadence_classifier::model_dir::{self, LoadedModel, sha256_hex};
 use cadence_classifier::{Evaluation, Example, train};
 use cadence_taxonomy::Label;
-use serde_json::Value;
 
 const TRAIN: &str = "datasets/splits/train.jsonl";
 const TEST: &str = "datasets/splits/test.jsonl";
@@ -46,17 +45,7 @@ fn examples(relative: &str) -> Vec<Example> {
     std::fs::read_to_string(root().join(relative))
         .unwrap()
         .lines()
-        .map(|line| {
-            let record: Value = serde_json::from_str(line).unwrap();
-            Example {
-                text: record["text"].as_str().unwrap().to_owned(),
-                context: record
-                    .get("context")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-                label: record["label"].as_str().unwrap().parse().unwrap(),
-            }
-        })
+        .map(|line| serde_json::from_str(line).unwrap())
         .collect()
 }
 

@@ -29,18 +29,7 @@ fn read(path: &str) -> Vec<Example> {
         .expect("run from the repository root")
         .lines()
         .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            let value: serde_json::Value = serde_json::from_str(line).expect("JSON lines");
-            Example {
-                text: value["text"].as_str().expect("text").to_owned(),
-                context: value["context"].as_str().map(str::to_owned),
-                label: value["label"]
-                    .as_str()
-                    .expect("label")
-                    .parse()
-                    .expect("label"),
-            }
-        })
+        .map(|line| serde_json::from_str(line).expect("labelled JSON lines"))
         .collect()
 }
 

@@ -281,14 +281,7 @@ fn training_subset(per_label: usize) -> Vec<Example> {
     std::fs::read_to_string(path)
         .unwrap()
         .lines()
-        .map(|line| {
-            let value: Value = serde_json::from_str(line).unwrap();
-            Example {
-                text: value["text"].as_str().unwrap().to_owned(),
-                context: value["context"].as_str().map(str::to_owned),
-                label: value["label"].as_str().unwrap().parse().unwrap(),
-            }
-        })
+        .map(|line| serde_json::from_str::<Example>(line).unwrap())
         .filter(|e| {
             counts[e.label.index()] += 1;
             counts[e.label.index()] <= per_label
