@@ -276,6 +276,40 @@ fn no_near_duplicates_across_splits() {
     }
 }
 
+/// `datasets/eval/authority_context.jsonl` measures what no split trains on: it must stay
+/// apart from the corpus (no shared id, no message with the same context, no text near a test
+/// one) and balanced.
+#[test]
+fn the_authority_evaluation_set_is_balanced_and_apart_from_the_corpus() {
+    let set = read(&datasets().join("eval/authority_context.jsonl"));
+    assert_eq!(set.len(), 600);
+    for (label, count) in per_label(&set) {
+        assert_eq!(count, 150, "{label}");
+    }
+    let corpus = corpus();
+    let ids: HashSet<&str> = corpus.iter().map(|e| e.id.as_str()).collect();
+    let messages: HashSet<(String, Option<String>)> = corpus
+        .iter()
+        .map(|e| (normalise(&e.text), e.context.as_deref().map(normalise)))
+        .collect();
+    let test: Vec<HashSet<String>> = split("test")
+        .iter()
+        .map(|e| shingles(&normalise(&e.text)))
+        .collect();
+    for e in &set {
+        assert!(!ids.contains(e.id.as_str()), "{} is also a corpus id", e.id);
+        let message = (normalise(&e.text), e.context.as_deref().map(normalise));
+        assert!(!messages.contains(&message), "{} is in the corpus", e.id);
+        let grams = shingles(&message.0);
+        assert!(
+            test.iter().all(|t| jaccard(&grams, t) <= NEAR_DUPLICATE),
+            "{} ({:?}) is near a test example",
+            e.id,
+            e.text
+        );
+    }
+}
+
 #[test]
 fn the_normalisation_matches_split_py() {
     assert_eq!(normalise("Sounds GOOD!!  👍"), "sounds good 👍");
