@@ -839,13 +839,19 @@ fn a_fine_tuned_model_trains_cross_validates_and_classifies() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let log = stderr(&out);
-    assert!(log.contains("fold 2/2: epoch 2/2: loss"), "{log}");
-    assert!(
-        log.contains(
-            "fine-tuning the top 1 encoder layers on 20 examples (the calibration fold held out)"
-        ),
-        "{log}"
-    );
+    // Each cross-validation fold trains on 12, three of each label: its cross-fitting folds
+    // hold two and one of each, so its two cross-fitting encoders learn from 4 and 8, the
+    // encoder it keeps from all 12; the model itself from 12, 12 and all 24.
+    for line in [
+        "fold 2/2: cross-fitting 1/2: fine-tuning the top 1 encoder layers on 4 examples, 2 epochs",
+        "fold 2/2: cross-fitting 2/2: fine-tuning the top 1 encoder layers on 8 examples, 2 epochs",
+        "fold 2/2: fine-tuning the top 1 encoder layers on 12 examples, 2 epochs",
+        "fold 2/2: epoch 2/2: loss",
+        "cross-fitting 1/2: fine-tuning the top 1 encoder layers on 12 examples, 2 epochs",
+        "cadence: fine-tuning the top 1 encoder layers on 24 examples, 2 epochs",
+    ] {
+        assert!(log.contains(line), "no {line:?} in {log}");
+    }
     assert!(
         stdout(&out).contains("2-fold cross-validation"),
         "{}",
@@ -864,8 +870,9 @@ fn a_fine_tuned_model_trains_cross_validates_and_classifies() {
         .as_array()
         .unwrap();
     assert_eq!(losses.len(), 2);
-    // One of each label's six is the head's calibration fold, which fine-tuning must not see.
-    assert_eq!(manifest["training"]["fine_tuning"]["examples"], 20);
+    // The encoder kept learnt from every example; the head from cross-fitted vectors.
+    assert_eq!(manifest["training"]["fine_tuning"]["examples"], 24);
+    assert_eq!(manifest["training"]["report"]["cross_fit_folds"], 2);
 
     let out = cadence(&[
         "classify",

@@ -33,11 +33,15 @@ fn shipped_models() -> Vec<&'static str> {
 }
 
 fn test_split_evaluation(model: &LoadedModel) -> Evaluation {
-    let test = examples(TEST);
+    evaluation(model, TEST)
+}
+
+fn evaluation(model: &LoadedModel, relative: &str) -> Evaluation {
+    let data = examples(relative);
     let scores = model
         .classifier
-        .predict_batch(&test, |e| (e.text.as_str(), e.context.as_deref()));
-    let gold: Vec<Label> = test.iter().map(|e| e.label).collect();
+        .predict_batch(&data, |e| (e.text.as_str(), e.context.as_deref()));
+    let gold: Vec<Label> = data.iter().map(|e| e.label).collect();
     Evaluation::new(&gold, &scores)
 }
 
@@ -132,9 +136,10 @@ fn the_taxonomy_examples_get_their_own_labels() {
 #[cfg(feature = "bert")]
 #[test]
 fn the_minilm_model_is_more_accurate_than_the_default_and_calibrated() {
-    let minilm = test_split_evaluation(&load("models/minilm"));
+    let minilm_model = load("models/minilm");
+    let minilm = test_split_evaluation(&minilm_model);
     let default = test_split_evaluation(&shipped());
-    // Issue 6's bar is 0.90; docs/backends.md has the per-class figures (0.930 against
+    // Issue 6's bar is 0.90; docs/backends.md has the per-class figures (0.931 against
     // 0.889 when it was trained).
     assert!(minilm.macro_f1 >= 0.90, "macro-F1 {:.3}", minilm.macro_f1);
     assert!(
@@ -143,11 +148,32 @@ fn the_minilm_model_is_more_accurate_than_the_default_and_calibrated() {
         minilm.macro_f1,
         default.macro_f1
     );
-    // Fine-tuning never sees the fold the temperature is fitted on, so the confidences mean
-    // what they say about as well as the n-gram model's do.
+    // The head learnt from cross-fitted embeddings, and its temperature with them, so the
+    // confidences mean what they say about as well as the n-gram model's do.
+    assert_eq!(
+        minilm_model.manifest.training.report.cross_fit_folds,
+        Some(2)
+    );
     assert!(
         minilm.expected_calibration_error < 0.05,
         "expected calibration error {:.3}",
         minilm.expected_calibration_error
+    );
+}
+
+/// The claim docs/backends.md makes for the fine-tuned encoder beyond the test split: it
+/// reads authority from the context better than the n-grams (0.821 against 0.781 when it
+/// was trained), on a set no model trains on.
+#[cfg(feature = "bert")]
+#[test]
+fn the_minilm_model_reads_authority_from_the_context_better_than_the_default() {
+    let set = "datasets/eval/authority_context.jsonl";
+    let minilm = evaluation(&load("models/minilm"), set);
+    let default = evaluation(&shipped(), set);
+    assert!(
+        minilm.macro_f1 > default.macro_f1 + 0.02,
+        "minilm {:.3} against default {:.3}",
+        minilm.macro_f1,
+        default.macro_f1
     );
 }

@@ -1,12 +1,13 @@
 //! Chooses fine-tuning settings on a validation split cut from the training data alone:
-//! fine-tunes on 80% of `datasets/splits/train.jsonl` (stratified) less the head's calibration
-//! fold, trains the calibrated head on the 80%, and scores the other 20%. Never reads the test
-//! split.
+//! trains on 80% of `datasets/splits/train.jsonl` (stratified) as `cadence train` does and
+//! scores the other 20%, then also scores two sets no split trains on: the team fixture
+//! (`tests/fixtures/team`, a hand-written export in the style of real chat) and
+//! `datasets/eval/authority_context.jsonl`. Never reads the test split.
 //!
 //! `cargo run --release -p cadence-classifier --features bert --example finetune_sweep -- \
-//!    LAYERS:INPUT:EPOCHS:LR[:SEED] ...` (e.g. `2:pair:4:1e-4`; LAYERS 0 = the frozen encoder;
-//! SEED the fine-tuning's, 42 unless given, to see how much a result owes to it); each
-//! fine-tuned encoder is scored with a MiniLM head and with a hybrid (MiniLM + n-grams) head.
+//!    ngrams LAYERS:INPUT:EPOCHS:LR[:SEED] ...` (e.g. `2:pair:4:1e-4`; LAYERS 0 = the frozen
+//! encoder; SEED the fine-tuning's, 42 unless given, to see how much a result owes to it);
+//! each encoder is scored with a hybrid (MiniLM + n-grams) head.
 #![allow(clippy::print_stdout)]
 
 use std::time::Instant;
@@ -33,10 +34,30 @@ fn read(path: &str) -> Vec<Example> {
         .collect()
 }
 
+/// The team fixture's messages with their gold labels (`expected_label`).
+fn read_team() -> Vec<Example> {
+    std::fs::read_to_string("tests/fixtures/team/messages.jsonl")
+        .expect("run from the repository root")
+        .lines()
+        .map(|line| {
+            let mut record: serde_json::Value = serde_json::from_str(line).expect("JSON lines");
+            record["label"] = record["expected_label"].take();
+            serde_json::from_value(record).expect("a labelled message")
+        })
+        .collect()
+}
+
 fn main() {
     let data = read("datasets/splits/train.jsonl");
     let (fit, validation) = holdout_split(&data, 7, 0.2);
     println!("fit {} validation {}", fit.len(), validation.len());
+    let team = read_team();
+    let authority = read("datasets/eval/authority_context.jsonl");
+    let sets = [
+        ("validation", validation.as_slice()),
+        ("team", team.as_slice()),
+        ("authority", authority.as_slice()),
+    ];
     let config = TrainConfig::default();
     for variant in std::env::args().skip(1) {
         if variant == "ngrams" {
@@ -48,7 +69,7 @@ fn main() {
             )
             .unwrap();
             let (classifier, _) = train(&fit, &encoder, &config).unwrap();
-            report(&variant, "ngrams", &classifier, &validation, 0.0);
+            report(&variant, &classifier, &sets, 0.0);
             continue;
         }
         let parts: Vec<&str> = variant.split(':').collect();
@@ -66,9 +87,8 @@ fn main() {
         let start = Instant::now();
         let base = Encoder::for_backend(Backend::Hybrid, FeatureConfig::default(), None, PRECISION)
             .unwrap();
-        // As `cadence train` does: fine-tuning sees the examples outside the head's
-        // calibration fold only, so the temperature is fitted on logits of unseen examples.
-        let (hybrid, _, ()) = train_with(&fit, &config, |tuning| {
+        // As `cadence train` does: the head learns from cross-fitted vectors.
+        let (hybrid, _, ()) = train_with(&fit, &config, |stage, examples| {
             if layers == 0 {
                 return Ok((base.clone(), ()));
             }
@@ -80,8 +100,11 @@ fn main() {
                 seed,
                 ..FineTuneConfig::default()
             };
-            println!("  {variant}: fine-tuning on {} examples", tuning.len());
-            let (encoder, _) = fine_tune_encoder(&base, tuning, &fine_tune, |epoch, loss| {
+            println!(
+                "  {variant}: {stage:?}: fine-tuning on {} examples",
+                examples.len()
+            );
+            let (encoder, _) = fine_tune_encoder(&base, examples, &fine_tune, |epoch, loss| {
                 println!(
                     "  {variant} epoch {epoch}: loss {loss:.4} ({:.0}s)",
                     start.elapsed().as_secs_f64()
@@ -90,56 +113,61 @@ fn main() {
             Ok((encoder, ()))
         })
         .unwrap();
-        let tuned = start.elapsed().as_secs_f64();
-        let minilm = Encoder::Minilm(hybrid.encoder().minilm().unwrap().clone());
-        let (minilm, _) = train(&fit, &minilm, &config).unwrap();
-        report(&variant, "minilm", &minilm, &validation, tuned);
-        report(&variant, "hybrid", &hybrid, &validation, tuned);
-        println!("{variant}: total {:.0}s", start.elapsed().as_secs_f64());
+        report(&variant, &hybrid, &sets, start.elapsed().as_secs_f64());
     }
 }
 
-/// Prints the head's validation figures and confusions, and writes its mistakes to
-/// `target/finetune_sweep/VARIANT-HEAD.tsv` (gold, predicted, confidence, text, context).
-fn report(variant: &str, head: &str, classifier: &Classifier, validation: &[Example], tuned: f64) {
-    let scores = classifier.predict_batch(validation, |e| (e.text.as_str(), e.context.as_deref()));
-    let gold: Vec<Label> = validation.iter().map(|e| e.label).collect();
-    let evaluation = Evaluation::new(&gold, &scores);
-    let per_class: Vec<String> = evaluation
-        .per_class
-        .iter()
-        .map(|c| format!("{} {:.3}", c.label, c.f1))
-        .collect();
-    println!(
-        "{variant} {head} head: validation macro-F1 {:.4} ({}) ECE {:.3}, temperature {:.3}; \
-         fine-tuning {tuned:.0}s",
-        evaluation.macro_f1,
-        per_class.join(", "),
-        evaluation.expected_calibration_error,
-        classifier.model().temperature,
-    );
-    for (gold, row) in Label::ALL.iter().zip(evaluation.confusion) {
-        println!("  gold {gold:<12} predicted {row:?}");
-    }
-    let mistakes: String = validation
-        .iter()
-        .zip(&scores)
-        .filter_map(|(e, s)| {
-            let predicted = argmax(s);
-            (predicted != e.label.index()).then(|| {
-                format!(
-                    "{}\t{}\t{:.3}\t{}\t{}\n",
-                    e.label,
-                    Label::ALL[predicted],
-                    s[predicted],
-                    e.text,
-                    e.context.as_deref().unwrap_or("")
-                )
+/// Prints the model's macro-F1 on each set, and its validation confusions, and writes its
+/// validation mistakes to `target/finetune_sweep/VARIANT.tsv` (gold, predicted, confidence,
+/// text, context).
+fn report(variant: &str, classifier: &Classifier, sets: &[(&str, &[Example])], seconds: f64) {
+    let mut figures = Vec::new();
+    for &(name, examples) in sets {
+        let scores =
+            classifier.predict_batch(examples, |e| (e.text.as_str(), e.context.as_deref()));
+        let gold: Vec<Label> = examples.iter().map(|e| e.label).collect();
+        let evaluation = Evaluation::new(&gold, &scores);
+        figures.push(format!(
+            "{name} macro-F1 {:.4} ECE {:.3}",
+            evaluation.macro_f1, evaluation.expected_calibration_error
+        ));
+        if name != "validation" {
+            continue;
+        }
+        let per_class: Vec<String> = evaluation
+            .per_class
+            .iter()
+            .map(|c| format!("{} {:.3}", c.label, c.f1))
+            .collect();
+        println!("{variant} validation per class: {}", per_class.join(", "));
+        for (gold, row) in Label::ALL.iter().zip(evaluation.confusion) {
+            println!("  gold {gold:<12} predicted {row:?}");
+        }
+        let mistakes: String = examples
+            .iter()
+            .zip(&scores)
+            .filter_map(|(e, s)| {
+                let predicted = argmax(s);
+                (predicted != e.label.index()).then(|| {
+                    format!(
+                        "{}\t{}\t{:.3}\t{}\t{}\n",
+                        e.label,
+                        Label::ALL[predicted],
+                        s[predicted],
+                        e.text,
+                        e.context.as_deref().unwrap_or("")
+                    )
+                })
             })
-        })
-        .collect();
-    let dir = std::path::Path::new("target/finetune_sweep");
-    std::fs::create_dir_all(dir).unwrap();
-    let name = variant.replace(':', "_");
-    std::fs::write(dir.join(format!("{name}-{head}.tsv")), mistakes).unwrap();
+            .collect();
+        let dir = std::path::Path::new("target/finetune_sweep");
+        std::fs::create_dir_all(dir).unwrap();
+        let name = variant.replace(':', "_");
+        std::fs::write(dir.join(format!("{name}.tsv")), mistakes).unwrap();
+    }
+    println!(
+        "{variant}: {}; temperature {:.3}; {seconds:.0}s",
+        figures.join(", "),
+        classifier.model().temperature
+    );
 }

@@ -53,8 +53,7 @@ pub use imp::fine_tune;
 
 /// `encoder` with its MiniLM's top layers fine-tuned on `examples` (the n-grams of a hybrid
 /// stay as they are), and what fine-tuning did. A head for it is trained with
-/// [`crate::train_with`], which hands this only the examples outside the head's calibration
-/// fold.
+/// [`crate::train_with`], which fine-tunes once per cross-fitting fold and once on everything.
 #[cfg_attr(not(feature = "bert"), allow(unused_variables))]
 pub fn fine_tune_encoder(
     encoder: &crate::Encoder,

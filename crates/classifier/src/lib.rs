@@ -29,6 +29,6 @@ pub use error::{Error, Result};
 pub use metrics::{ClassMetrics, Evaluation};
 pub use model::{Classifier, Contribution, LinearModel, Scores, softmax};
 pub use train::{
-    CalibrationReport, Example, TrainConfig, TrainingReport, cross_validate, cross_validate_with,
-    fine_tuning_examples, holdout_split, train, train_with,
+    CROSS_FIT_FOLDS, CalibrationReport, Example, Stage, TrainConfig, TrainingReport,
+    cross_validate, cross_validate_with, holdout_split, train, train_with,
 };

@@ -100,8 +100,10 @@ pub struct Training {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FineTuning {
     pub config: crate::finetune::FineTuneConfig,
-    /// The training examples less the head's calibration fold. Absent from manifests written
-    /// before it was recorded: those encoders were fine-tuned on every training example.
+    /// How many examples the encoder kept learnt from: every training example since the head
+    /// is cross-fitted (`training.report.cross_fit_folds`); before, the training examples less
+    /// the head's calibration fold. Absent from manifests written before either: those
+    /// encoders were fine-tuned on every training example.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub examples: Option<usize>,
     pub epoch_losses: Vec<f64>,

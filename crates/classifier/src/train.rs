@@ -60,6 +60,12 @@ pub struct TrainingReport {
     pub final_loss: f64,
     pub temperature: f32,
     pub calibration: CalibrationReport,
+    /// For an encoder trained on the data: the head learnt from vectors cross-fitted over
+    /// this many folds (see [`train_with`]). Absent when the encoder was not trained, and from
+    /// manifests written before cross-fitting, whose heads learnt from the encoder's own
+    /// training examples.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_fit_folds: Option<usize>,
 }
 
 /// Expected calibration error on the held-out calibration fold, before and after scaling.
@@ -124,15 +130,14 @@ pub fn cross_validate(
 }
 
 /// Stratified k-fold cross-validation for an encoder that is itself trained: each fold is
-/// predicted by a head trained by [`train_with`] on the other folds, its encoder made by
-/// `encoder_for(fold, examples)` from those folds alone (a fine-tuned encoder must never have
-/// seen the examples it is scored on) and, as in [`train_with`], without their calibration
-/// fold.
+/// predicted by a head trained by [`train_with`] on the other folds alone (a fine-tuned
+/// encoder must never have seen the examples it is scored on), its encoders made by
+/// `encoder_for(fold, stage, examples)`, `stage` as in [`train_with`].
 pub fn cross_validate_with(
     examples: &[Example],
     config: &TrainConfig,
     folds: usize,
-    mut encoder_for: impl FnMut(usize, &[Example]) -> Result<Encoder>,
+    mut encoder_for: impl FnMut(usize, Stage, &[Example]) -> Result<Encoder>,
 ) -> Result<Evaluation> {
     if folds < 2 {
         return Err(Error::Training(format!(
@@ -146,8 +151,8 @@ pub fn cross_validate_with(
         let (test, train_rows): (Vec<usize>, Vec<usize>) =
             (0..examples.len()).partition(|&i| fold_of[i] == fold);
         let training: Vec<Example> = train_rows.iter().map(|&i| examples[i].clone()).collect();
-        let (classifier, _, ()) = train_with(&training, config, |tuning| {
-            Ok((encoder_for(fold, tuning)?, ()))
+        let (classifier, _, ()) = train_with(&training, config, |stage, data| {
+            Ok((encoder_for(fold, stage, data)?, ()))
         })?;
         let held: Vec<&Example> = test.iter().map(|&i| &examples[i]).collect();
         let scores = classifier.predict_batch(&held, |e| (e.text.as_str(), e.context.as_deref()));
@@ -159,27 +164,70 @@ pub fn cross_validate_with(
     Ok(Evaluation::new(&gold, &predictions))
 }
 
+/// How many folds [`train_with`] cross-fits over: each fold's encoder learns from half the
+/// data, which is enough for it to be as sure of itself as the encoder kept.
+pub const CROSS_FIT_FOLDS: usize = 2;
+
+/// Which encoder [`train_with`] asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// One of [`CROSS_FIT_FOLDS`] encoders, trained on every fold but `fold`; it only encodes
+    /// `fold`'s examples for the head and is then dropped.
+    CrossFit { fold: usize },
+    /// The encoder the model keeps, trained on every example.
+    Kept,
+}
+
 /// Trains a head, as [`train`] does, for an encoder that is itself trained on the data (a
-/// fine-tuned one): `encoder_for` gets [`fine_tuning_examples`], every example but the head's
-/// calibration fold, and returns the encoder and whatever else it reports.
+/// fine-tuned one), made by `encoder_for(stage, examples)`.
+///
+/// A fine-tuned encoder separates its own training examples almost perfectly, so a head
+/// trained on their vectors would learn to trust it far more than it deserves on new
+/// messages (and to ignore the n-grams beside it), and its temperature would be fitted on
+/// examples the encoder had learnt. So the head learns from cross-fitted vectors instead:
+/// the examples are dealt into [`CROSS_FIT_FOLDS`] stratified folds, and each fold is encoded
+/// by an encoder trained on the other folds alone. The encoder kept is trained on every
+/// example, and the model pairs it with that head; it also returns whatever the kept
+/// encoder's `encoder_for` call reports.
 pub fn train_with<T>(
     examples: &[Example],
     config: &TrainConfig,
-    encoder_for: impl FnOnce(&[Example]) -> Result<(Encoder, T)>,
+    mut encoder_for: impl FnMut(Stage, &[Example]) -> Result<(Encoder, T)>,
 ) -> Result<(Classifier, TrainingReport, T)> {
-    let (encoder, extra) = encoder_for(&fine_tuning_examples(examples, config))?;
-    let (classifier, report) = train(examples, &encoder, config)?;
-    Ok((classifier, report, extra))
+    let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
+    check_labels(&labels)?;
+    let vectors = cross_fitted_vectors(examples, &labels, config, |fold, data| {
+        Ok(encoder_for(Stage::CrossFit { fold }, data)?.0)
+    })?;
+    let (encoder, extra) = encoder_for(Stage::Kept, examples)?;
+    let (model, mut report) = train_head(&vectors, &labels, encoder.dimension(), config)?;
+    report.cross_fit_folds = Some(CROSS_FIT_FOLDS);
+    Ok((Classifier::new(encoder, model), report, extra))
 }
 
-/// The examples an encoder trained for a head (by [`train`] with `config`) may learn from: all
-/// but the head's calibration fold, in their order. The temperature is fitted on that fold's
-/// logits; an encoder that had already learnt those examples would make them look more
-/// certain than new messages, and the temperature would sharpen where it should soften.
-pub fn fine_tuning_examples(examples: &[Example], config: &TrainConfig) -> Vec<Example> {
-    let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
-    let (fit_rows, _) = calibration_split(&labels, config);
-    fit_rows.iter().map(|&i| examples[i].clone()).collect()
+/// Every example's vector made by an encoder that never saw it: fold `f`'s by
+/// `encoder_for(f, the other folds' examples)`.
+fn cross_fitted_vectors(
+    examples: &[Example],
+    labels: &[usize],
+    config: &TrainConfig,
+    mut encoder_for: impl FnMut(usize, &[Example]) -> Result<Encoder>,
+) -> Result<Vec<SparseVector>> {
+    let fold_of = stratified_folds(labels, config.seed, FoldPlan::Folds(CROSS_FIT_FOLDS));
+    let mut vectors = vec![SparseVector::default(); examples.len()];
+    for fold in 0..CROSS_FIT_FOLDS {
+        let (held, rest): (Vec<usize>, Vec<usize>) =
+            (0..examples.len()).partition(|&i| fold_of[i] == fold);
+        let training: Vec<Example> = rest.iter().map(|&i| examples[i].clone()).collect();
+        let encoder = encoder_for(fold, &training)?;
+        let held_examples: Vec<&Example> = held.iter().map(|&i| &examples[i]).collect();
+        let encoded =
+            encoder.encode_batch(&held_examples, |e| (e.text.as_str(), e.context.as_deref()));
+        for (i, vector) in held.into_iter().zip(encoded) {
+            vectors[i] = vector;
+        }
+    }
+    Ok(vectors)
 }
 
 /// The rows the head's weights are first fitted on and the stratified calibration fold its
@@ -260,6 +308,7 @@ fn train_head(
         final_loss: full.loss,
         temperature,
         calibration,
+        cross_fit_folds: None,
     };
     Ok((full.model, report))
 }
@@ -610,68 +659,114 @@ mod tests {
         examples.iter().map(|e| e.text.as_str()).collect()
     }
 
-    /// The texts of `examples` outside and inside the calibration fold, as the stratified split
-    /// itself draws it (not through the functions under test).
-    fn split_texts<'a>(
+    /// A hashed-n-gram encoder told apart from the others by its word weight.
+    fn marked(mark: usize) -> Encoder {
+        Encoder::HashedNgrams(Featurizer::new(FeatureConfig {
+            weight_words: 1.0 + mark as f32,
+            ..FeatureConfig::default()
+        }))
+    }
+
+    fn encode(encoder: &Encoder, example: &Example) -> SparseVector {
+        encoder.encode_batch(std::slice::from_ref(example), |e| {
+            (e.text.as_str(), e.context.as_deref())
+        })[0]
+            .clone()
+    }
+
+    /// The examples of `examples` outside each of the cross-fitting folds, as the stratified
+    /// split itself deals them (not through the functions under test), and each one's fold.
+    fn cross_fit_folds<'a>(
         examples: &'a [Example],
         config: &TrainConfig,
-    ) -> (Vec<&'a str>, Vec<&'a str>) {
+    ) -> (Vec<Vec<&'a str>>, Vec<usize>) {
         let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
-        let held = stratified_folds(
-            &labels,
-            config.seed,
-            FoldPlan::Fraction(config.calibration_fraction),
-        );
-        let (rest, calibration): (Vec<_>, Vec<_>) =
-            examples.iter().zip(held).partition(|(_, h)| *h == 0);
-        let text = |(e, _): (&'a Example, usize)| e.text.as_str();
-        (
-            rest.into_iter().map(text).collect(),
-            calibration.into_iter().map(text).collect(),
-        )
+        let fold_of = stratified_folds(&labels, config.seed, FoldPlan::Folds(CROSS_FIT_FOLDS));
+        let outside = (0..CROSS_FIT_FOLDS)
+            .map(|fold| {
+                (0..examples.len())
+                    .filter(|&i| fold_of[i] != fold)
+                    .map(|i| examples[i].text.as_str())
+                    .collect()
+            })
+            .collect();
+        (outside, fold_of)
     }
 
     #[test]
-    fn fine_tuning_never_sees_the_calibration_fold() {
+    fn each_example_is_encoded_for_the_head_by_an_encoder_that_never_saw_it() {
         let data = numbered();
+        let labels: Vec<usize> = data.iter().map(|e| e.label.index()).collect();
         let config = TrainConfig::default();
-        let mut seen = Vec::new();
-        let (_, report, ()) = train_with(&data, &config, |tuning| {
-            seen = tuning.to_vec();
-            Ok((hashed(), ()))
+        let (outside, fold_of) = cross_fit_folds(&data, &config);
+        let mut calls = Vec::new();
+        let vectors = cross_fitted_vectors(&data, &labels, &config, |fold, training| {
+            calls.push(fold);
+            assert_eq!(texts(training), outside[fold], "fold {fold}");
+            Ok(marked(fold))
         })
         .unwrap();
-        let (rest, calibration) = split_texts(&data, &config);
-        assert_eq!(calibration.len(), 8);
-        assert_eq!(texts(&seen), rest);
-        assert!(texts(&seen).iter().all(|t| !calibration.contains(t)));
-        // The head held out as many as fine-tuning did not see (the same fold: both split
-        // through `calibration_split`).
-        assert_eq!(report.calibration.examples, calibration.len());
-        assert_eq!(fine_tuning_examples(&data, &config), seen);
+        assert_eq!(calls, [0, 1]);
+        for (i, example) in data.iter().enumerate() {
+            assert_eq!(vectors[i], encode(&marked(fold_of[i]), example), "{i}");
+            assert_ne!(vectors[i], encode(&marked(1 - fold_of[i]), example), "{i}");
+        }
     }
 
     #[test]
-    fn cross_validated_fine_tuning_never_sees_the_fold_nor_its_calibration_part() {
+    fn the_model_keeps_the_encoder_trained_on_every_example() {
+        let data = numbered();
+        let config = TrainConfig::default();
+        let mut stages = Vec::new();
+        let (classifier, report, kept) = train_with(&data, &config, |stage, training| {
+            stages.push(stage);
+            match stage {
+                Stage::CrossFit { fold } => Ok((marked(fold), None)),
+                Stage::Kept => {
+                    assert_eq!(texts(training), texts(&data));
+                    Ok((marked(7), Some("kept")))
+                }
+            }
+        })
+        .unwrap();
+        assert_eq!(
+            stages,
+            [
+                Stage::CrossFit { fold: 0 },
+                Stage::CrossFit { fold: 1 },
+                Stage::Kept
+            ]
+        );
+        assert_eq!(kept, Some("kept"));
+        assert_eq!(classifier.encoder().spec(), marked(7).spec());
+        assert_eq!(report.cross_fit_folds, Some(CROSS_FIT_FOLDS));
+        assert_eq!(report.examples, data.len());
+    }
+
+    #[test]
+    fn cross_validated_encoders_never_see_the_fold_they_are_scored_on() {
         let data = numbered();
         let config = TrainConfig::default();
         let labels: Vec<usize> = data.iter().map(|e| e.label.index()).collect();
         let fold_of = stratified_folds(&labels, config.seed, FoldPlan::Folds(5));
         let mut calls = 0;
-        cross_validate_with(&data, &config, 5, |fold, tuning| {
+        cross_validate_with(&data, &config, 5, |fold, stage, training| {
             calls += 1;
-            let training: Vec<Example> = (0..data.len())
-                .filter(|&i| fold_of[i] != fold)
-                .map(|i| data[i].clone())
+            let scored: Vec<&str> = (0..data.len())
+                .filter(|&i| fold_of[i] == fold)
+                .map(|i| data[i].text.as_str())
                 .collect();
-            let (rest, calibration) = split_texts(&training, &config);
-            // 8 of each label's 10 train the fold, 2 of those 8 calibrate its head.
-            assert_eq!((rest.len(), calibration.len()), (24, 8), "fold {fold}");
-            assert_eq!(texts(tuning), rest, "fold {fold}");
+            assert!(texts(training).iter().all(|t| !scored.contains(t)));
+            // 8 of each label's 10 train the fold; a cross-fitting encoder learns from half.
+            let expected = match stage {
+                Stage::CrossFit { .. } => 16,
+                Stage::Kept => 32,
+            };
+            assert_eq!(training.len(), expected, "fold {fold} {stage:?}");
             Ok(hashed())
         })
         .unwrap();
-        assert_eq!(calls, 5);
+        assert_eq!(calls, 5 * (CROSS_FIT_FOLDS + 1));
     }
 
     #[test]

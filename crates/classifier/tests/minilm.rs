@@ -310,8 +310,8 @@ fn fine_tuned_model(dir: &Path, data: &[Example], input: Input) -> Vec<f64> {
     )
     .unwrap();
     let config = TrainConfig::default();
-    let (classifier, report, fine_tuning) = train_with(data, &config, |tuning| {
-        fine_tune_encoder(&base, tuning, &small_fine_tune(input), |_, _| {})
+    let (classifier, report, fine_tuning) = train_with(data, &config, |_, examples| {
+        fine_tune_encoder(&base, examples, &small_fine_tune(input), |_, _| {})
     })
     .unwrap();
     let losses = fine_tuning.epoch_losses.clone();

@@ -8,7 +8,8 @@ use cadence_classifier::features::FeatureConfig;
 use cadence_classifier::finetune::{FineTuneConfig, fine_tune_encoder};
 use cadence_classifier::model_dir::{self, CrossValidation, Training};
 use cadence_classifier::{
-    Encoder, TrainConfig, cross_validate, cross_validate_with, train, train_with,
+    CROSS_FIT_FOLDS, Encoder, Stage, TrainConfig, cross_validate, cross_validate_with, train,
+    train_with,
 };
 use cadence_taxonomy::Label;
 
@@ -128,11 +129,20 @@ pub fn run(args: Args) -> Result<Outcome> {
     if fine_tune.is_some() && args.backend == BackendArg::Ngrams {
         anyhow::bail!("--fine-tune-layers needs --backend minilm or hybrid");
     }
-    // `examples` are those outside the head's calibration fold (`train_with` chooses them).
-    let tune = |what: &str, examples: &[cadence_classifier::Example], config: &FineTuneConfig| {
+    // `train_with` chooses the examples: half of them for an encoder that only makes the
+    // head's cross-fitted vectors, all of them for the encoder kept.
+    let tune = |what: &str,
+                stage: Stage,
+                examples: &[cadence_classifier::Example],
+                config: &FineTuneConfig| {
+        let what = match stage {
+            Stage::CrossFit { fold } => {
+                format!("{what}cross-fitting {}/{CROSS_FIT_FOLDS}: ", fold + 1)
+            }
+            Stage::Kept => what.to_owned(),
+        };
         report(&format!(
-            "{what}fine-tuning the top {} encoder layers on {} examples \
-             (the calibration fold held out), {} epochs",
+            "{what}fine-tuning the top {} encoder layers on {} examples, {} epochs",
             config.layers,
             examples.len(),
             config.epochs
@@ -153,10 +163,12 @@ pub fn run(args: Args) -> Result<Outcome> {
             let folds = folds as usize;
             let evaluation = match &fine_tune {
                 None => cross_validate(&examples, &encoder, &config, folds)?,
-                Some(fine_tune) => cross_validate_with(&examples, &config, folds, |fold, data| {
-                    let what = format!("fold {}/{folds}: ", fold + 1);
-                    Ok(tune(&what, data, fine_tune)?.0)
-                })?,
+                Some(fine_tune) => {
+                    cross_validate_with(&examples, &config, folds, |fold, stage, data| {
+                        let what = format!("fold {}/{folds}: ", fold + 1);
+                        Ok(tune(&what, stage, data, fine_tune)?.0)
+                    })?
+                }
             };
             Some(CrossValidation { folds, evaluation })
         }
@@ -170,9 +182,11 @@ pub fn run(args: Args) -> Result<Outcome> {
         }
         Some(fine_tune) => {
             let (classifier, training_report, fine_tuning) =
-                train_with(&examples, &config, |tuning| {
-                    let tuned = tune("", tuning, fine_tune)?;
-                    report(&format!("training on {} examples", examples.len()));
+                train_with(&examples, &config, |stage, data| {
+                    let tuned = tune("", stage, data, fine_tune)?;
+                    if stage == Stage::Kept {
+                        report(&format!("training on {} examples", examples.len()));
+                    }
                     Ok(tuned)
                 })?;
             (classifier, training_report, Some(fine_tuning))
