@@ -164,8 +164,8 @@ pub fn cross_validate_with(
     Ok(Evaluation::new(&gold, &predictions))
 }
 
-/// How many folds [`train_with`] cross-fits over: each fold's encoder learns from half the
-/// data, which is enough for it to be as sure of itself as the encoder kept.
+/// How many folds [`train_with`] cross-fits over: each costs one more fine-tuning, on all but
+/// its fold, so two (each on half the data) cost about as much as one on everything.
 pub const CROSS_FIT_FOLDS: usize = 2;
 
 /// Which encoder [`train_with`] asks for.
@@ -231,8 +231,7 @@ fn cross_fitted_vectors(
 }
 
 /// The rows the head's weights are first fitted on and the stratified calibration fold its
-/// temperature is then fitted on, as (fit, calibration). The one place that decides the fold,
-/// so that training and fine-tuning agree on it.
+/// temperature is then fitted on, as (fit, calibration).
 fn calibration_split(labels: &[usize], config: &TrainConfig) -> (Vec<usize>, Vec<usize>) {
     let held_out = stratified_folds(
         labels,
