@@ -146,22 +146,37 @@ pub fn cross_validate_with(
     }
     let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
     let fold_of = stratified_folds(&labels, config.seed, FoldPlan::Folds(folds));
-    let mut predictions: Vec<Scores> = vec![[0.0; Label::COUNT]; examples.len()];
-    for fold in 0..folds {
-        let (test, train_rows): (Vec<usize>, Vec<usize>) =
-            (0..examples.len()).partition(|&i| fold_of[i] == fold);
-        let training: Vec<Example> = train_rows.iter().map(|&i| examples[i].clone()).collect();
-        let (classifier, _, ()) = train_with(&training, config, |stage, data| {
+    let predictions = out_of_fold(examples, &fold_of, folds, |fold, training, held| {
+        let (classifier, _, ()) = train_with(training, config, |stage, data| {
             Ok((encoder_for(fold, stage, data)?, ()))
         })?;
-        let held: Vec<&Example> = test.iter().map(|&i| &examples[i]).collect();
-        let scores = classifier.predict_batch(&held, |e| (e.text.as_str(), e.context.as_deref()));
-        for (&i, scores) in test.iter().zip(scores) {
-            predictions[i] = scores;
-        }
-    }
+        Ok(classifier.predict_batch(held, |e| (e.text.as_str(), e.context.as_deref())))
+    })?;
     let gold: Vec<Label> = examples.iter().map(|e| e.label).collect();
     Ok(Evaluation::new(&gold, &predictions))
+}
+
+/// Every example's result from a model that never saw it: `fit_and_apply(fold, training,
+/// held)` makes one from the examples outside `fold` (`training`) and returns its results for
+/// those inside (`held`), in their order.
+fn out_of_fold<R: Clone + Default>(
+    examples: &[Example],
+    fold_of: &[usize],
+    folds: usize,
+    mut fit_and_apply: impl FnMut(usize, &[Example], &[&Example]) -> Result<Vec<R>>,
+) -> Result<Vec<R>> {
+    let mut results = vec![R::default(); examples.len()];
+    for fold in 0..folds {
+        let (held, rest): (Vec<usize>, Vec<usize>) =
+            (0..examples.len()).partition(|&i| fold_of[i] == fold);
+        let training: Vec<Example> = rest.iter().map(|&i| examples[i].clone()).collect();
+        let held_examples: Vec<&Example> = held.iter().map(|&i| &examples[i]).collect();
+        let fold_results = fit_and_apply(fold, &training, &held_examples)?;
+        for (i, result) in held.into_iter().zip(fold_results) {
+            results[i] = result;
+        }
+    }
+    Ok(results)
 }
 
 /// How many folds [`train_with`] cross-fits over: each costs one more fine-tuning, on all but
@@ -214,20 +229,15 @@ fn cross_fitted_vectors(
     mut encoder_for: impl FnMut(usize, &[Example]) -> Result<Encoder>,
 ) -> Result<Vec<SparseVector>> {
     let fold_of = stratified_folds(labels, config.seed, FoldPlan::Folds(CROSS_FIT_FOLDS));
-    let mut vectors = vec![SparseVector::default(); examples.len()];
-    for fold in 0..CROSS_FIT_FOLDS {
-        let (held, rest): (Vec<usize>, Vec<usize>) =
-            (0..examples.len()).partition(|&i| fold_of[i] == fold);
-        let training: Vec<Example> = rest.iter().map(|&i| examples[i].clone()).collect();
-        let encoder = encoder_for(fold, &training)?;
-        let held_examples: Vec<&Example> = held.iter().map(|&i| &examples[i]).collect();
-        let encoded =
-            encoder.encode_batch(&held_examples, |e| (e.text.as_str(), e.context.as_deref()));
-        for (i, vector) in held.into_iter().zip(encoded) {
-            vectors[i] = vector;
-        }
-    }
-    Ok(vectors)
+    out_of_fold(
+        examples,
+        &fold_of,
+        CROSS_FIT_FOLDS,
+        |fold, training, held| {
+            let encoder = encoder_for(fold, training)?;
+            Ok(encoder.encode_batch(held, |e| (e.text.as_str(), e.context.as_deref())))
+        },
+    )
 }
 
 /// The rows the head's weights are first fitted on and the stratified calibration fold its
