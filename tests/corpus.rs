@@ -17,6 +17,8 @@ const ALLOWED_KEYS: [&str; 7] = [
     "generated",
 ];
 const NEAR_DUPLICATE: f64 = 0.8;
+/// Shares written after the split was fixed: `datasets/split.py` puts them in train whole.
+const TRAIN_ONLY: [&str; 1] = ["chat_threads.jsonl"];
 
 #[derive(Debug, Clone)]
 struct Example {
@@ -83,7 +85,7 @@ fn read(path: &Path) -> Vec<Example> {
         .collect()
 }
 
-fn corpus() -> Vec<Example> {
+fn corpus_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(datasets().join("corpus"))
         .expect("datasets/corpus exists")
         .map(|e| e.unwrap().path())
@@ -91,7 +93,24 @@ fn corpus() -> Vec<Example> {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no corpus files");
-    files.iter().flat_map(|f| read(f)).collect()
+    files
+}
+
+fn is_train_only(file: &Path) -> bool {
+    TRAIN_ONLY.iter().any(|name| file.ends_with(name))
+}
+
+fn corpus() -> Vec<Example> {
+    corpus_files().iter().flat_map(|f| read(f)).collect()
+}
+
+/// The shares the split was drawn from (all but the train-only ones).
+fn drawn_shares() -> Vec<Example> {
+    corpus_files()
+        .iter()
+        .filter(|f| !is_train_only(f))
+        .flat_map(|f| read(f))
+        .collect()
 }
 
 fn split(name: &str) -> Vec<Example> {
@@ -223,7 +242,17 @@ fn splits_partition_the_corpus_stratified() {
         corpus.len(),
         "the splits miss corpus examples: rerun datasets/split.py"
     );
-    let totals = per_label(&corpus);
+    let train_ids: HashSet<&str> = train.iter().map(|e| e.id.as_str()).collect();
+    for file in corpus_files().iter().filter(|f| is_train_only(f)) {
+        for e in read(file) {
+            assert!(
+                train_ids.contains(e.id.as_str()),
+                "{} is in a train-only share but not in train",
+                e.id
+            );
+        }
+    }
+    let totals = per_label(&drawn_shares());
     for (label, n) in per_label(&test) {
         let share = n as f64 / totals[&label] as f64;
         assert!(
@@ -276,16 +305,9 @@ fn no_near_duplicates_across_splits() {
     }
 }
 
-/// `datasets/eval/authority_context.jsonl` measures what no split trains on: it must stay
-/// apart from the corpus (no shared id, no message with the same context, no text near a test
-/// one) and balanced.
-#[test]
-fn the_authority_evaluation_set_is_balanced_and_apart_from_the_corpus() {
-    let set = read(&datasets().join("eval/authority_context.jsonl"));
-    assert_eq!(set.len(), 600);
-    for (label, count) in per_label(&set) {
-        assert_eq!(count, 150, "{label}");
-    }
+/// An evaluation set measures what no split trains on: it must stay apart from the corpus
+/// (no shared id, no message with the same context, no text near a test one).
+fn assert_apart_from_the_corpus(set: &[Example]) {
     let corpus = corpus();
     let ids: HashSet<&str> = corpus.iter().map(|e| e.id.as_str()).collect();
     let messages: HashSet<(String, Option<String>)> = corpus
@@ -296,7 +318,7 @@ fn the_authority_evaluation_set_is_balanced_and_apart_from_the_corpus() {
         .iter()
         .map(|e| shingles(&normalise(&e.text)))
         .collect();
-    for e in &set {
+    for e in set {
         assert!(!ids.contains(e.id.as_str()), "{} is also a corpus id", e.id);
         let message = (normalise(&e.text), e.context.as_deref().map(normalise));
         assert!(!messages.contains(&message), "{} is in the corpus", e.id);
@@ -308,6 +330,48 @@ fn the_authority_evaluation_set_is_balanced_and_apart_from_the_corpus() {
             e.text
         );
     }
+}
+
+#[test]
+fn the_authority_evaluation_set_is_balanced_and_apart_from_the_corpus() {
+    let set = read(&datasets().join("eval/authority_context.jsonl"));
+    assert_eq!(set.len(), 600);
+    for (label, count) in per_label(&set) {
+        assert_eq!(count, 150, "{label}");
+    }
+    assert_apart_from_the_corpus(&set);
+}
+
+/// `datasets/eval/team_chat.jsonl`: two teams' chat, each message labelled, threads kept (a
+/// reply's context is the message it answers, earlier in the same chat).
+#[test]
+fn the_team_chat_evaluation_set_is_threaded_and_apart_from_the_corpus() {
+    let set = read(&datasets().join("eval/team_chat.jsonl"));
+    assert_eq!(set.len(), 440);
+    for (label, count) in per_label(&set) {
+        assert!(count >= 50, "{label}: {count}");
+    }
+    let mut earlier: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for e in &set {
+        let chat = e.id.rsplit_once('-').map_or("", |(chat, _)| chat);
+        if let Some(context) = &e.context {
+            assert!(
+                earlier.get(chat).is_some_and(|texts| texts.contains(context.as_str())),
+                "{}: its context is not an earlier message of {chat}",
+                e.id
+            );
+        }
+        earlier.entry(chat).or_default().insert(&e.text);
+    }
+    assert_apart_from_the_corpus(&set);
+}
+
+#[test]
+fn the_train_only_shares_are_those_of_split_py() {
+    let script = std::fs::read_to_string(datasets().join("split.py")).unwrap();
+    let names: Vec<String> = TRAIN_ONLY.iter().map(|n| format!("{n:?}")).collect();
+    let line = format!("TRAIN_ONLY = [{}]", names.join(", "));
+    assert!(script.lines().any(|l| l == line), "split.py lacks {line:?}");
 }
 
 #[test]

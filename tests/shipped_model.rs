@@ -109,6 +109,17 @@ fn shipped_model_meets_the_accuracy_target_on_the_test_split() {
     );
 }
 
+/// Two teams' chat written independently of the corpus (0.851 when the model was trained):
+/// the test split flatters any model trained beside it, this set less so.
+#[test]
+fn shipped_model_holds_up_on_chat_written_apart_from_the_corpus() {
+    let chat = evaluation(&shipped(), "datasets/eval/team_chat.jsonl");
+    assert!(chat.macro_f1 >= 0.82, "macro-F1 {:.3}", chat.macro_f1);
+    for class in &chat.per_class {
+        assert!(class.f1 >= 0.75, "{}: F1 {:.3}", class.label, class.f1);
+    }
+}
+
 #[test]
 fn the_taxonomy_examples_get_their_own_labels() {
     let model = shipped().classifier;
@@ -131,11 +142,11 @@ fn the_minilm_model_is_more_accurate_than_the_default_and_calibrated() {
     let minilm_model = load("models/minilm");
     let minilm = evaluation(&minilm_model, TEST);
     let default = evaluation(&shipped(), TEST);
-    // Issue 6's bar is 0.90; docs/backends.md has the per-class figures (0.931 against
-    // 0.889 when it was trained).
+    // Issue 6's bar is 0.90; docs/backends.md has the per-class figures (0.932 against
+    // 0.901 when it was trained).
     assert!(minilm.macro_f1 >= 0.90, "macro-F1 {:.3}", minilm.macro_f1);
     assert!(
-        minilm.macro_f1 > default.macro_f1 + 0.03,
+        minilm.macro_f1 > default.macro_f1 + 0.025,
         "minilm {:.3} against default {:.3}",
         minilm.macro_f1,
         default.macro_f1
@@ -153,19 +164,25 @@ fn the_minilm_model_is_more_accurate_than_the_default_and_calibrated() {
     );
 }
 
-/// The claim docs/backends.md makes for the fine-tuned encoder beyond the test split: it
-/// reads authority from the context better than the n-grams (0.821 against 0.781 when it
-/// was trained), on a set no model trains on.
+/// The claims docs/backends.md makes for the fine-tuned encoder beyond the test split, on
+/// sets no model trains on: it reads authority from the context better than the n-grams
+/// (0.815 against 0.785 when it was trained), and it is ahead on two teams' chat written
+/// independently of the corpus (0.868 against 0.851), where the previous model was 5 points
+/// behind.
 #[cfg(feature = "bert")]
 #[test]
-fn the_minilm_model_reads_authority_from_the_context_better_than_the_default() {
-    let set = "datasets/eval/authority_context.jsonl";
-    let minilm = evaluation(&load("models/minilm"), set);
-    let default = evaluation(&shipped(), set);
-    assert!(
-        minilm.macro_f1 > default.macro_f1 + 0.02,
-        "minilm {:.3} against default {:.3}",
-        minilm.macro_f1,
-        default.macro_f1
-    );
+fn the_minilm_model_is_ahead_of_the_default_beyond_the_test_split() {
+    for (set, margin) in [
+        ("datasets/eval/authority_context.jsonl", 0.02),
+        ("datasets/eval/team_chat.jsonl", 0.01),
+    ] {
+        let minilm = evaluation(&load("models/minilm"), set);
+        let default = evaluation(&shipped(), set);
+        assert!(
+            minilm.macro_f1 > default.macro_f1 + margin,
+            "{set}: minilm {:.3} against default {:.3}",
+            minilm.macro_f1,
+            default.macro_f1
+        );
+    }
 }

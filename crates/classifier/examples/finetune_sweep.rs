@@ -1,13 +1,20 @@
 //! Chooses fine-tuning settings on a validation split cut from the training data alone:
 //! trains on 80% of `datasets/splits/train.jsonl` (stratified) as `cadence train` does and
-//! scores the other 20%, then also scores two sets no split trains on: the team fixture
-//! (`tests/fixtures/team`, a hand-written export in the style of real chat) and
-//! `datasets/eval/authority_context.jsonl`. Never reads the test split.
+//! scores the other 20%, then also scores the sets no split trains on: the team fixture
+//! (`tests/fixtures/team`, a hand-written export in the style of real chat),
+//! `datasets/eval/authority_context.jsonl` and `datasets/eval/team_chat.jsonl`. Never reads
+//! the test split.
+//!
+//! The validation split is cut from the split's drawn shares only, so that it stays the same
+//! 551 examples whatever train-only shares (`datasets/split.py`'s `TRAIN_ONLY`) are added;
+//! those always train.
 //!
 //! `cargo run --release -p cadence-classifier --features bert --example finetune_sweep -- \
-//!    ngrams LAYERS:INPUT:EPOCHS:LR[:SEED] ...` (e.g. `2:pair:4:1e-4`; LAYERS 0 = the frozen
-//! encoder; SEED the fine-tuning's, 42 unless given, to see how much a result owes to it);
-//! each encoder is scored with a hybrid (MiniLM + n-grams) head.
+//!    [without-train-only] [+PATH] ngrams LAYERS:INPUT:EPOCHS:LR[:SEED] ...` (e.g.
+//! `2:pair:4:1e-4`; LAYERS 0 = the frozen encoder; SEED the fine-tuning's, 42 unless given,
+//! to see how much a result owes to it; `without-train-only` leaves the train-only shares out
+//! of training; `+PATH` adds a labelled file's examples to training for the variants after
+//! it); each encoder is scored with a hybrid (MiniLM + n-grams) head.
 #![allow(clippy::print_stdout)]
 
 use std::time::Instant;
@@ -47,19 +54,39 @@ fn read_team() -> Vec<Example> {
         .collect()
 }
 
+/// The shares `datasets/split.py` puts in train whole (its `TRAIN_ONLY`).
+const TRAIN_ONLY: [&str; 1] = ["datasets/corpus/chat_threads.jsonl"];
+
 fn main() {
-    let data = read("datasets/splits/train.jsonl");
-    let (fit, validation) = holdout_split(&data, 7, 0.2);
-    println!("fit {} validation {}", fit.len(), validation.len());
+    let train_only: Vec<Example> = TRAIN_ONLY.iter().flat_map(|path| read(path)).collect();
+    let drawn: Vec<Example> = read("datasets/splits/train.jsonl")
+        .into_iter()
+        .filter(|e| !train_only.contains(e))
+        .collect();
+    let (mut fit, validation) = holdout_split(&drawn, 7, 0.2);
     let team = read_team();
     let authority = read("datasets/eval/authority_context.jsonl");
+    let team_chat = read("datasets/eval/team_chat.jsonl");
     let sets = [
         ("validation", validation.as_slice()),
         ("team", team.as_slice()),
         ("authority", authority.as_slice()),
+        ("team_chat", team_chat.as_slice()),
     ];
     let config = TrainConfig::default();
-    for variant in std::env::args().skip(1) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "without-train-only") {
+        args.remove(0);
+    } else {
+        fit.extend(train_only);
+    }
+    println!("fit {} validation {}", fit.len(), validation.len());
+    for variant in args {
+        if let Some(path) = variant.strip_prefix('+') {
+            fit.extend(read(path));
+            println!("fit {} with {path}", fit.len());
+            continue;
+        }
         if variant == "ngrams" {
             let encoder = Encoder::for_backend(
                 Backend::HashedNgrams,
