@@ -356,7 +356,9 @@ fn the_team_chat_evaluation_set_is_threaded_and_apart_from_the_corpus() {
         let chat = e.id.rsplit_once('-').map_or("", |(chat, _)| chat);
         if let Some(context) = &e.context {
             assert!(
-                earlier.get(chat).is_some_and(|texts| texts.contains(context.as_str())),
+                earlier
+                    .get(chat)
+                    .is_some_and(|texts| texts.contains(context.as_str())),
                 "{}: its context is not an earlier message of {chat}",
                 e.id
             );

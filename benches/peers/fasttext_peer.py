@@ -8,7 +8,7 @@ into 2^18 buckets (cadence's hash space); autotune searches the rest (epochs, le
 dimension, loss) for AUTOTUNE_SECONDS on a stratified 20 % validation fold of the train split
 (autotune leaves alone what is given); then the chosen hyperparameters are trained again on
 the whole train split. Left to autotune, the buckets went up to its maximum of ten million: an
-8.7 GB model for 2,755 examples. Writes DIR/model/ and
+8.7 GB model for 2,755 examples (the split as it was then). Writes DIR/model/ and
 DIR/train.json. predict: scores on the test split and messages per second on MESSAGES_JSONL,
 into DIR/predict.json.
 """

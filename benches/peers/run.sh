@@ -12,14 +12,14 @@
 # .cache/peers-venv (about 6 GB: torch pulls in the NVIDIA wheels). Every train and predict step
 # runs as its own process under GNU time, for its wall time and peak resident set size.
 # Knobs (environment): AUTOTUNE_SECONDS (fastText's autotune, 180), SETFIT_STEPS (SetFit's
-# contrastive fine-tuning steps of 16 pairs; 345, the whole round of pairs SetFit generates
-# from the 2,755 training examples), MESSAGES (repeated messages timed for the
+# contrastive fine-tuning steps of 16 pairs; by default the whole round of pairs SetFit
+# generates, two a training example: 415 for the 3,315), MESSAGES (repeated messages timed for the
 # n-gram tools, 50000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 threads=$(nproc)
 autotune_seconds=${AUTOTUNE_SECONDS:-180}
-setfit_steps=${SETFIT_STEPS:-345}
+setfit_steps=${SETFIT_STEPS:-$(( (2 * $(grep -c . datasets/splits/train.jsonl) + 15) / 16 ))}
 messages=${MESSAGES:-50000}
 out=.cache/peers
 venv=.cache/peers-venv

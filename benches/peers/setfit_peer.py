@@ -6,8 +6,8 @@ train split, then a logistic-regression head on its embeddings.
     setfit_peer.py predict DIR THREADS MESSAGES_JSONL
 
 train: one round of pair generation (one positive and one negative pair per train example),
-of which the encoder is fine-tuned on the first STEPS batches of 16 (345 batches are the whole
-round), then the head is fitted on all of the train split; THREADS torch threads. DIR/model/ is the saved SetFit model (encoder and
+of which the encoder is fine-tuned on the first STEPS batches of 16 (two pairs a train example
+over 16 batches are the whole round), then the head is fitted on all of the train split; THREADS torch threads. DIR/model/ is the saved SetFit model (encoder and
 head), DIR/train.json its settings. predict: scores on the test split and
 messages per second on MESSAGES_JSONL (one timed pass after a warm-up: the encoder is slow and
 the messages should be distinct, so that no tool gains from repeats), into DIR/predict.json.
