@@ -15,7 +15,8 @@ How the split is drawn:
 3. Groups are ordered by SHA-256 of SEED + the group's first id, and taken into the test
    split while every label they hold is still under TEST_SHARE of that label's total; the
    rest is train. So the test split is stratified by label, about TEST_SHARE of each.
-4. Both files keep corpus order. Near-duplicate groups found are reported on stdout.
+4. Both files keep corpus order, except that train ends with the train-only shares (below),
+   in name order. Near-duplicate groups found are reported on stdout.
 
 Shares named in TRAIN_ONLY were written after the split was fixed. They go to train whole and
 take no part in the draw, so adding one leaves the test split exactly as it was (and the
@@ -54,26 +55,28 @@ def shingles(text):
     return {padded[i : i + 5] for i in range(len(padded) - 4)}
 
 
-def similar(a, b):
-    """Whether two normalised texts are equal or near-copies (5-gram Jaccard above the bound)."""
-    if a == b:
-        return True
-    sa, sb = shingles(a), shingles(b)
+def near(sa, sb):
+    """Whether two shingle sets are near-copies: Jaccard similarity above the bound."""
     inter = len(sa & sb)
     return inter / (len(sa) + len(sb) - inter) > NEAR_DUPLICATE
 
 
 def main():
+    paths = sorted(glob.glob(os.path.join(HERE, "corpus", "*.jsonl")))
+    missing = set(TRAIN_ONLY) - {os.path.basename(p) for p in paths}
+    if missing:
+        print(f"TRAIN_ONLY names shares that are not in corpus/: {sorted(missing)}", file=sys.stderr)
+        return 1
     examples = []
     train_only = []
-    for path in sorted(glob.glob(os.path.join(HERE, "corpus", "*.jsonl"))):
-        share = train_only if os.path.basename(path) in TRAIN_ONLY else examples
+    for path in paths:
+        into = train_only if os.path.basename(path) in TRAIN_ONLY else examples
         with open(path, encoding="utf-8") as f:
             for number, line in enumerate(f, 1):
                 if line.strip():
                     example = json.loads(line)
                     example["_where"] = f"{os.path.basename(path)}:{number}"
-                    share.append(example)
+                    into.append(example)
 
     parent = list(range(len(examples)))
 
@@ -106,8 +109,7 @@ def main():
             sb, ib = sets[b]
             if len(sa) < NEAR_DUPLICATE * len(sb):
                 break
-            inter = len(sa & sb)
-            if inter / (len(sa) + len(sb) - inter) > NEAR_DUPLICATE:
+            if near(sa, sb):
                 near_pairs.append((ia, ib))
                 union(ia, ib)
 
@@ -134,13 +136,12 @@ def main():
                 taken[label] += n
             in_test.update(members)
 
-    test_texts = [keys[i] for i in sorted(in_test)]
-    clashes = [
-        (e, examples[i])
-        for e in train_only
-        for i, key in zip(sorted(in_test), test_texts)
-        if similar(normalise(e["text"]), key)
-    ]
+    test = [(examples[i], keys[i], shingles(keys[i])) for i in sorted(in_test)]
+    clashes = []
+    for e in train_only:
+        key = normalise(e["text"])
+        grams = shingles(key)
+        clashes += [(e, t) for t, test_key, test_grams in test if key == test_key or near(grams, test_grams)]
     for e, t in clashes:
         print(f"{e['_where']}: {e['id']} is near test example {t['id']}: {e['text']!r} ~ {t['text']!r}", file=sys.stderr)
     if clashes:

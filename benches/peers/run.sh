@@ -13,13 +13,13 @@
 # runs as its own process under GNU time, for its wall time and peak resident set size.
 # Knobs (environment): AUTOTUNE_SECONDS (fastText's autotune, 180), SETFIT_STEPS (SetFit's
 # contrastive fine-tuning steps of 16 pairs; by default the whole round of pairs SetFit
-# generates, two a training example: 415 for the 3,315), MESSAGES (repeated messages timed for the
+# generates, two a training example: 415 steps for the 3,315), MESSAGES (repeated messages timed for the
 # n-gram tools, 50000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 threads=$(nproc)
 autotune_seconds=${AUTOTUNE_SECONDS:-180}
-setfit_steps=${SETFIT_STEPS:-$(( (2 * $(grep -c . datasets/splits/train.jsonl) + 15) / 16 ))}
+setfit_steps=${SETFIT_STEPS:-}
 messages=${MESSAGES:-50000}
 out=.cache/peers
 venv=.cache/peers-venv
@@ -60,7 +60,7 @@ step fasttext train "$python" "$peers/fasttext_peer.py" train "$out/fasttext" "$
 step fasttext predict "$python" "$peers/fasttext_peer.py" predict "$out/fasttext" "$threads" "$repeated"
 step sklearn train "$python" "$peers/sklearn_peer.py" train "$out/sklearn" "$threads"
 step sklearn predict "$python" "$peers/sklearn_peer.py" predict "$out/sklearn" "$threads" "$repeated"
-step setfit train "$python" "$peers/setfit_peer.py" train "$out/setfit" "$threads" "$setfit_steps"
+step setfit train "$python" "$peers/setfit_peer.py" train "$out/setfit" "$threads" ${setfit_steps:+"$setfit_steps"}
 step setfit predict "$python" "$peers/setfit_peer.py" predict "$out/setfit" "$threads" "$distinct"
 
 # cadence: the settings its models/ were trained with (`default`: the defaults; `minilm`: the

