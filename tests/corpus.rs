@@ -86,7 +86,9 @@ fn read(path: &Path) -> Vec<Example> {
         .collect()
 }
 
-fn corpus_files() -> Vec<PathBuf> {
+/// The corpus's examples, as (drawn, train-only): those of the shares the split was drawn
+/// from, and those of the shares `split.py` puts in train whole.
+fn corpus_by_kind() -> (Vec<Example>, Vec<Example>) {
     let mut files: Vec<PathBuf> = std::fs::read_dir(datasets().join("corpus"))
         .expect("datasets/corpus exists")
         .map(|e| e.unwrap().path())
@@ -94,24 +96,17 @@ fn corpus_files() -> Vec<PathBuf> {
         .collect();
     files.sort();
     assert!(!files.is_empty(), "no corpus files");
-    files
-}
-
-fn is_train_only(file: &Path) -> bool {
-    TRAIN_ONLY.iter().any(|name| file.ends_with(name))
+    let (train_only, drawn): (Vec<PathBuf>, Vec<PathBuf>) = files
+        .into_iter()
+        .partition(|f| TRAIN_ONLY.iter().any(|name| f.ends_with(name)));
+    let examples = |files: Vec<PathBuf>| files.iter().flat_map(|f| read(f)).collect();
+    (examples(drawn), examples(train_only))
 }
 
 fn corpus() -> Vec<Example> {
-    corpus_files().iter().flat_map(|f| read(f)).collect()
-}
-
-/// The shares the split was drawn from (all but the train-only ones).
-fn drawn_shares() -> Vec<Example> {
-    corpus_files()
-        .iter()
-        .filter(|f| !is_train_only(f))
-        .flat_map(|f| read(f))
-        .collect()
+    let (mut examples, train_only) = corpus_by_kind();
+    examples.extend(train_only);
+    examples
 }
 
 fn split(name: &str) -> Vec<Example> {
@@ -222,9 +217,10 @@ fn hard_cases_and_context_are_well_represented_and_generation_is_limited() {
 
 #[test]
 fn splits_partition_the_corpus_stratified() {
-    let corpus = corpus();
+    let (drawn, train_only) = corpus_by_kind();
+    let corpus: Vec<&Example> = drawn.iter().chain(&train_only).collect();
     let (train, test) = (split("train"), split("test"));
-    let by_id: HashMap<&str, &Example> = corpus.iter().map(|e| (e.id.as_str(), e)).collect();
+    let by_id: HashMap<&str, &Example> = corpus.iter().map(|e| (e.id.as_str(), *e)).collect();
     let mut seen = HashSet::new();
     for e in train.iter().chain(&test) {
         let original = by_id
@@ -244,16 +240,14 @@ fn splits_partition_the_corpus_stratified() {
         "the splits miss corpus examples: rerun datasets/split.py"
     );
     let train_ids: HashSet<&str> = train.iter().map(|e| e.id.as_str()).collect();
-    for file in corpus_files().iter().filter(|f| is_train_only(f)) {
-        for e in read(file) {
-            assert!(
-                train_ids.contains(e.id.as_str()),
-                "{} is in a train-only share but not in train",
-                e.id
-            );
-        }
+    for e in &train_only {
+        assert!(
+            train_ids.contains(e.id.as_str()),
+            "{} is in a train-only share but not in train",
+            e.id
+        );
     }
-    let totals = per_label(&drawn_shares());
+    let totals = per_label(&drawn);
     for (label, n) in per_label(&test) {
         let share = n as f64 / totals[&label] as f64;
         assert!(

@@ -172,12 +172,13 @@ fn the_minilm_model_is_more_accurate_than_the_default_and_calibrated() {
 #[cfg(feature = "bert")]
 #[test]
 fn the_minilm_model_is_ahead_of_the_default_beyond_the_test_split() {
+    let (minilm_model, default_model) = (load("models/minilm"), shipped());
     for (set, margin) in [
         ("datasets/eval/authority_context.jsonl", 0.02),
         ("datasets/eval/team_chat.jsonl", 0.01),
     ] {
-        let minilm = evaluation(&load("models/minilm"), set);
-        let default = evaluation(&shipped(), set);
+        let minilm = evaluation(&minilm_model, set);
+        let default = evaluation(&default_model, set);
         assert!(
             minilm.macro_f1 > default.macro_f1 + margin,
             "{set}: minilm {:.3} against default {:.3}",

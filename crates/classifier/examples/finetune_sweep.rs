@@ -123,7 +123,10 @@ fn main() {
 
     let data = read("datasets/splits/train.jsonl");
     let train_only: Vec<Example> = TRAIN_ONLY.iter().flat_map(|path| read(path)).collect();
-    let (drawn, tail) = data.split_at(data.len() - train_only.len());
+    let drawn_count = data.len().checked_sub(train_only.len()).expect(
+        "train.jsonl holds fewer examples than the train-only shares: rerun datasets/split.py",
+    );
+    let (drawn, tail) = data.split_at(drawn_count);
     assert_eq!(
         tail, train_only,
         "train.jsonl must end with the train-only shares: rerun datasets/split.py"
@@ -146,6 +149,8 @@ fn main() {
         ("authority", authority.as_slice()),
     ];
     let config = TrainConfig::default();
+    // Loaded once, by the first variant that needs it: every hybrid starts from it.
+    let base_encoder = std::cell::OnceCell::new();
     for (arg, variant) in variants {
         let name = format!("{arg}{suffix}");
         let Variant::Hybrid {
@@ -168,8 +173,10 @@ fn main() {
             continue;
         };
         let start = Instant::now();
-        let base = Encoder::for_backend(Backend::Hybrid, FeatureConfig::default(), None, PRECISION)
-            .unwrap();
+        let base = base_encoder.get_or_init(|| {
+            Encoder::for_backend(Backend::Hybrid, FeatureConfig::default(), None, PRECISION)
+                .unwrap()
+        });
         // As `cadence train` does: the head learns from cross-fitted vectors.
         let (hybrid, _, ()) = train_with(&fit, &config, |stage, examples| {
             if layers == 0 {
@@ -187,7 +194,7 @@ fn main() {
                 "  {name}: {stage:?}: fine-tuning on {} examples",
                 examples.len()
             );
-            let (encoder, _) = fine_tune_encoder(&base, examples, &fine_tune, |epoch, loss| {
+            let (encoder, _) = fine_tune_encoder(base, examples, &fine_tune, |epoch, loss| {
                 println!(
                     "  {name} epoch {epoch}: loss {loss:.4} ({:.0}s)",
                     start.elapsed().as_secs_f64()
