@@ -14,6 +14,8 @@
 //! `2:pair:4:1e-4`; LAYERS 0 = the frozen encoder; SEED the fine-tuning's, 42 unless given,
 //! to see how much a result owes to it; `+PATH` adds a labelled file's examples to the
 //! training of every variant); each encoder is scored with a hybrid (MiniLM + n-grams) head.
+//! `ensemble` also scores the mean of the fine-tuned variants' probabilities: what several
+//! encoders (several times the embedding cost) would buy over the best of them.
 #![allow(clippy::print_stdout)]
 
 use std::time::Instant;
@@ -23,7 +25,7 @@ use cadence_classifier::features::FeatureConfig;
 use cadence_classifier::finetune::{FineTuneConfig, fine_tune_encoder};
 use cadence_classifier::metrics::argmax;
 use cadence_classifier::{
-    Classifier, Encoder, Evaluation, Example, TrainConfig, holdout_split, train, train_with,
+    Classifier, Encoder, Evaluation, Example, Scores, TrainConfig, holdout_split, train, train_with,
 };
 use cadence_taxonomy::Label;
 
@@ -102,11 +104,14 @@ fn main() {
     // Every argument is read before anything trains: a typo should not cost the minutes
     // of the variants before it.
     let mut with_train_only = true;
+    let mut ensemble = false;
     let mut extra = Vec::new();
     let mut variants = Vec::new();
     for arg in std::env::args().skip(1) {
         if arg == "without-train-only" {
             with_train_only = false;
+        } else if arg == "ensemble" {
+            ensemble = true;
         } else if let Some(path) = arg.strip_prefix('+') {
             assert!(
                 !path.contains("splits/test"),
@@ -151,6 +156,8 @@ fn main() {
     let config = TrainConfig::default();
     // Loaded once, by the first variant that needs it: every hybrid starts from it.
     let base_encoder = std::cell::OnceCell::new();
+    // Each fine-tuned variant's probabilities on each set, for the ensemble.
+    let mut fine_tuned_scores: Vec<Vec<Vec<Scores>>> = Vec::new();
     for (arg, variant) in variants {
         let name = format!("{arg}{suffix}");
         let Variant::Hybrid {
@@ -169,7 +176,14 @@ fn main() {
             )
             .unwrap();
             let (classifier, _) = train(&fit, &encoder, &config).unwrap();
-            report(&name, &classifier, &sets, 0.0);
+            let scores = scores_on(&classifier, &sets);
+            let temperature = classifier.model().temperature;
+            report(
+                &name,
+                &sets,
+                &scores,
+                &format!("temperature {temperature:.3}"),
+            );
             continue;
         };
         let start = Instant::now();
@@ -203,20 +217,61 @@ fn main() {
             Ok((encoder, ()))
         })
         .unwrap();
-        report(&name, &hybrid, &sets, start.elapsed().as_secs_f64());
+        let scores = scores_on(&hybrid, &sets);
+        let temperature = hybrid.model().temperature;
+        let seconds = start.elapsed().as_secs_f64();
+        report(
+            &name,
+            &sets,
+            &scores,
+            &format!("temperature {temperature:.3}; {seconds:.0}s"),
+        );
+        if layers > 0 {
+            fine_tuned_scores.push(scores);
+        }
     }
+    if ensemble && fine_tuned_scores.len() > 1 {
+        let members = fine_tuned_scores.len();
+        let mean: Vec<Vec<Scores>> = (0..sets.len())
+            .map(|set| {
+                (0..sets[set].1.len())
+                    .map(|i| {
+                        let mut sum = [0.0; Label::COUNT];
+                        for member in &fine_tuned_scores {
+                            for (total, p) in sum.iter_mut().zip(member[set][i]) {
+                                *total += p / members as f32;
+                            }
+                        }
+                        sum
+                    })
+                    .collect()
+            })
+            .collect();
+        report(
+            &format!("ensemble-of-{members}{suffix}"),
+            &sets,
+            &mean,
+            "mean probabilities",
+        );
+    }
+}
+
+fn scores_on(classifier: &Classifier, sets: &[(&str, &[Example])]) -> Vec<Vec<Scores>> {
+    sets.iter()
+        .map(|(_, examples)| {
+            classifier.predict_batch(examples, |e| (e.text.as_str(), e.context.as_deref()))
+        })
+        .collect()
 }
 
 /// Prints the model's macro-F1 on each set, and its validation confusions, and writes its
 /// validation mistakes to `target/finetune_sweep/VARIANT.tsv` (gold, predicted, confidence,
 /// text, context).
-fn report(variant: &str, classifier: &Classifier, sets: &[(&str, &[Example])], seconds: f64) {
+fn report(variant: &str, sets: &[(&str, &[Example])], scores: &[Vec<Scores>], note: &str) {
     let mut figures = Vec::new();
-    for &(name, examples) in sets {
-        let scores =
-            classifier.predict_batch(examples, |e| (e.text.as_str(), e.context.as_deref()));
+    for (&(name, examples), scores) in sets.iter().zip(scores) {
         let gold: Vec<Label> = examples.iter().map(|e| e.label).collect();
-        let evaluation = Evaluation::new(&gold, &scores);
+        let evaluation = Evaluation::new(&gold, scores);
         figures.push(format!(
             "{name} macro-F1 {:.4} ECE {:.3}",
             evaluation.macro_f1, evaluation.expected_calibration_error
@@ -235,7 +290,7 @@ fn report(variant: &str, classifier: &Classifier, sets: &[(&str, &[Example])], s
         }
         let mistakes: String = examples
             .iter()
-            .zip(&scores)
+            .zip(scores)
             .filter_map(|(e, s)| {
                 let predicted = argmax(s);
                 (predicted != e.label.index()).then(|| {
@@ -255,9 +310,5 @@ fn report(variant: &str, classifier: &Classifier, sets: &[(&str, &[Example])], s
         let name = variant.replace([':', '/', '+'], "_");
         std::fs::write(dir.join(format!("{name}.tsv")), mistakes).unwrap();
     }
-    println!(
-        "{variant}: {}; temperature {:.3}; {seconds:.0}s",
-        figures.join(", "),
-        classifier.model().temperature
-    );
+    println!("{variant}: {}; {note}", figures.join(", "));
 }
