@@ -109,22 +109,16 @@ pub fn cross_validate(
     let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
     let vectors = encode_examples(encoder, examples);
     let fold_of = stratified_folds(&labels, config.seed, FoldPlan::Folds(folds));
-    let mut predictions: Vec<Scores> = vec![[0.0; Label::COUNT]; examples.len()];
-    for fold in 0..folds {
-        let (test, train_rows): (Vec<usize>, Vec<usize>) =
-            (0..examples.len()).partition(|&i| fold_of[i] == fold);
-        let pick = |rows: &[usize]| -> (Vec<SparseVector>, Vec<usize>) {
-            rows.iter()
-                .map(|&i| (vectors[i].clone(), labels[i]))
-                .unzip()
-        };
-        let (fold_vectors, fold_labels) = pick(&train_rows);
+    let predictions: Vec<Scores> = out_of_fold(&fold_of, folds, |_, rest, held| {
+        let fold_labels = pick(&labels, rest);
         check_labels(&fold_labels)?;
+        let fold_vectors = pick(&vectors, rest);
         let (model, _) = train_head(&fold_vectors, &fold_labels, encoder.dimension(), config)?;
-        for &i in &test {
-            predictions[i] = model.probabilities(&vectors[i]);
-        }
-    }
+        Ok(held
+            .iter()
+            .map(|&i| model.probabilities(&vectors[i]))
+            .collect())
+    })?;
     let gold: Vec<Label> = examples.iter().map(|e| e.label).collect();
     Ok(Evaluation::new(&gold, &predictions))
 }
@@ -146,37 +140,40 @@ pub fn cross_validate_with(
     }
     let labels: Vec<usize> = examples.iter().map(|e| e.label.index()).collect();
     let fold_of = stratified_folds(&labels, config.seed, FoldPlan::Folds(folds));
-    let predictions = out_of_fold(examples, &fold_of, folds, |fold, training, held| {
-        let (classifier, _, ()) = train_with(training, config, |stage, data| {
+    let predictions = out_of_fold(&fold_of, folds, |fold, rest, held| {
+        let (classifier, _, ()) = train_with(&pick(examples, rest), config, |stage, data| {
             Ok((encoder_for(fold, stage, data)?, ()))
         })?;
-        Ok(classifier.predict_batch(held, |e| (e.text.as_str(), e.context.as_deref())))
+        let held: Vec<&Example> = held.iter().map(|&i| &examples[i]).collect();
+        Ok(classifier.predict_batch(&held, |e| (e.text.as_str(), e.context.as_deref())))
     })?;
     let gold: Vec<Label> = examples.iter().map(|e| e.label).collect();
     Ok(Evaluation::new(&gold, &predictions))
 }
 
-/// Every example's result from a model that never saw it: `fit_and_apply(fold, training,
-/// held)` makes one from the examples outside `fold` (`training`) and returns its results for
-/// those inside (`held`), in their order.
+/// Every row's result from a model that never saw it: `fit_and_apply(fold, rest, held)`
+/// makes one from the rows outside `fold` (`rest`) and returns its results for those inside
+/// (`held`), in their order. `fold_of` gives each row's fold.
 fn out_of_fold<R: Clone + Default>(
-    examples: &[Example],
     fold_of: &[usize],
     folds: usize,
-    mut fit_and_apply: impl FnMut(usize, &[Example], &[&Example]) -> Result<Vec<R>>,
+    mut fit_and_apply: impl FnMut(usize, &[usize], &[usize]) -> Result<Vec<R>>,
 ) -> Result<Vec<R>> {
-    let mut results = vec![R::default(); examples.len()];
+    let mut results = vec![R::default(); fold_of.len()];
     for fold in 0..folds {
         let (held, rest): (Vec<usize>, Vec<usize>) =
-            (0..examples.len()).partition(|&i| fold_of[i] == fold);
-        let training: Vec<Example> = rest.iter().map(|&i| examples[i].clone()).collect();
-        let held_examples: Vec<&Example> = held.iter().map(|&i| &examples[i]).collect();
-        let fold_results = fit_and_apply(fold, &training, &held_examples)?;
+            (0..fold_of.len()).partition(|&i| fold_of[i] == fold);
+        let fold_results = fit_and_apply(fold, &rest, &held)?;
         for (i, result) in held.into_iter().zip(fold_results) {
             results[i] = result;
         }
     }
     Ok(results)
+}
+
+/// The items at `rows`, in that order.
+fn pick<T: Clone>(items: &[T], rows: &[usize]) -> Vec<T> {
+    rows.iter().map(|&i| items[i].clone()).collect()
 }
 
 /// How many folds [`train_with`] cross-fits over: each costs one more fine-tuning, on all but
@@ -229,15 +226,11 @@ fn cross_fitted_vectors(
     mut encoder_for: impl FnMut(usize, &[Example]) -> Result<Encoder>,
 ) -> Result<Vec<SparseVector>> {
     let fold_of = stratified_folds(labels, config.seed, FoldPlan::Folds(CROSS_FIT_FOLDS));
-    out_of_fold(
-        examples,
-        &fold_of,
-        CROSS_FIT_FOLDS,
-        |fold, training, held| {
-            let encoder = encoder_for(fold, training)?;
-            Ok(encoder.encode_batch(held, |e| (e.text.as_str(), e.context.as_deref())))
-        },
-    )
+    out_of_fold(&fold_of, CROSS_FIT_FOLDS, |fold, rest, held| {
+        let encoder = encoder_for(fold, &pick(examples, rest))?;
+        let held: Vec<&Example> = held.iter().map(|&i| &examples[i]).collect();
+        Ok(encoder.encode_batch(&held, |e| (e.text.as_str(), e.context.as_deref())))
+    })
 }
 
 /// The rows the head's weights are first fitted on and the stratified calibration fold its
