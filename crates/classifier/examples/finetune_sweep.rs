@@ -15,7 +15,9 @@
 //! to see how much a result owes to it; `+PATH` adds a labelled file's examples to the
 //! training of every variant); each encoder is scored with a hybrid (MiniLM + n-grams) head.
 //! `ensemble` also scores the mean of the fine-tuned variants' probabilities: what several
-//! encoders (several times the embedding cost) would buy over the best of them.
+//! encoders (several times the embedding cost) would buy over the best of them. A SEED of
+//! `42+7+11` fine-tunes once per seed and averages the tuned layers' weights into one encoder
+//! (a "model soup": one encoder's embedding cost).
 #![allow(clippy::print_stdout)]
 
 use std::time::Instant;
@@ -24,6 +26,7 @@ use cadence_classifier::encoder::{Backend, Input, Precision};
 use cadence_classifier::features::FeatureConfig;
 use cadence_classifier::finetune::{FineTuneConfig, fine_tune_encoder};
 use cadence_classifier::metrics::argmax;
+use cadence_classifier::minilm::Tuning;
 use cadence_classifier::{
     Classifier, Encoder, Evaluation, Example, Scores, TrainConfig, holdout_split, train, train_with,
 };
@@ -67,7 +70,8 @@ enum Variant {
         input: Input,
         epochs: usize,
         learning_rate: f64,
-        seed: u64,
+        /// One seed, or several whose fine-tunings are averaged.
+        seeds: Vec<u64>,
     },
 }
 
@@ -92,9 +96,12 @@ impl Variant {
             },
             epochs: epochs.parse().ok()?,
             learning_rate: learning_rate.parse().ok()?,
-            seed: match parts.get(4) {
-                Some(seed) => seed.parse().ok()?,
-                None => FineTuneConfig::default().seed,
+            seeds: match parts.get(4) {
+                Some(seeds) => seeds
+                    .split('+')
+                    .map(|seed| seed.parse().ok())
+                    .collect::<Option<_>>()?,
+                None => vec![FineTuneConfig::default().seed],
             },
         })
     }
@@ -165,7 +172,7 @@ fn main() {
             input,
             epochs,
             learning_rate,
-            seed,
+            seeds,
         } = variant
         else {
             let encoder = Encoder::for_backend(
@@ -196,25 +203,32 @@ fn main() {
             if layers == 0 {
                 return Ok((base.clone(), ()));
             }
-            let fine_tune = FineTuneConfig {
-                layers,
-                input,
-                epochs,
-                learning_rate,
-                seed,
-                ..FineTuneConfig::default()
-            };
-            println!(
-                "  {name}: {stage:?}: fine-tuning on {} examples",
-                examples.len()
-            );
-            let (encoder, _) = fine_tune_encoder(base, examples, &fine_tune, |epoch, loss| {
+            let mut tuned = Vec::new();
+            for &seed in &seeds {
+                let fine_tune = FineTuneConfig {
+                    layers,
+                    input,
+                    epochs,
+                    learning_rate,
+                    seed,
+                    ..FineTuneConfig::default()
+                };
                 println!(
-                    "  {name} epoch {epoch}: loss {loss:.4} ({:.0}s)",
-                    start.elapsed().as_secs_f64()
+                    "  {name}: {stage:?}: fine-tuning with seed {seed} on {} examples",
+                    examples.len()
                 );
-            })?;
-            Ok((encoder, ()))
+                let (encoder, _) = fine_tune_encoder(base, examples, &fine_tune, |epoch, loss| {
+                    println!(
+                        "  {name} epoch {epoch}: loss {loss:.4} ({:.0}s)",
+                        start.elapsed().as_secs_f64()
+                    );
+                })?;
+                tuned.push(encoder);
+            }
+            if tuned.len() == 1 {
+                return Ok((tuned.remove(0), ()));
+            }
+            Ok((soup(base, &tuned), ()))
         })
         .unwrap();
         let scores = scores_on(&hybrid, &sets);
@@ -254,6 +268,61 @@ fn main() {
             "mean probabilities",
         );
     }
+}
+
+/// One encoder whose tuned layers are the mean of `tuned`'s, each fine-tuned from `base`.
+fn soup(base: &Encoder, tuned: &[Encoder]) -> Encoder {
+    use tch::{Kind, Tensor};
+    let tunings: Vec<&Tuning> = tuned
+        .iter()
+        .map(|e| {
+            e.minilm()
+                .and_then(|m| m.tuning())
+                .expect("a fine-tuned encoder")
+        })
+        .collect();
+    let files: Vec<safetensors::SafeTensors> = tunings
+        .iter()
+        .map(|t| safetensors::SafeTensors::deserialize(t.file()).expect("a safetensors file"))
+        .collect();
+    let mut names = files[0].names();
+    names.sort();
+    let averaged: Vec<(String, Vec<usize>, Vec<u8>)> = names
+        .iter()
+        .map(|&name| {
+            let sum = files
+                .iter()
+                .map(|file| {
+                    let view = file
+                        .tensor(name)
+                        .expect("the same layers in every fine-tuning");
+                    let shape: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
+                    Tensor::from_data_size(view.data(), &shape, Kind::Half).to_kind(Kind::Float)
+                })
+                .reduce(|a, b| a + b)
+                .expect("at least one fine-tuning");
+            let mean = (sum / files.len() as f64).to_kind(Kind::Half).contiguous();
+            let numel = mean.numel();
+            let mut bytes = vec![0u8; numel * 2];
+            mean.copy_data_u8(&mut bytes, numel);
+            let shape = mean.size().iter().map(|&d| d as usize).collect();
+            (name.to_owned(), shape, bytes)
+        })
+        .collect();
+    let views = averaged.iter().map(|(name, shape, bytes)| {
+        let view =
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F16, shape.clone(), bytes)
+                .expect("a well-formed tensor");
+        (name.as_str(), view)
+    });
+    let file = safetensors::serialize(views, None).expect("serialisable tensors");
+    let first = tunings[0];
+    let minilm = base
+        .minilm()
+        .expect("a MiniLM encoder")
+        .with_tuning(Tuning::new(first.input, first.layers, file))
+        .expect("the base encoder loads");
+    base.with_minilm(minilm)
 }
 
 fn scores_on(classifier: &Classifier, sets: &[(&str, &[Example])]) -> Vec<Vec<Scores>> {
