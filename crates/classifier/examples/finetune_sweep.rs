@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use cadence_classifier::encoder::{Backend, Input, Precision};
 use cadence_classifier::features::FeatureConfig;
-use cadence_classifier::finetune::{FineTuneConfig, fine_tune_encoder};
+use cadence_classifier::finetune::{FineTuneConfig, average_tunings, fine_tune_encoder};
 use cadence_classifier::metrics::argmax;
 use cadence_classifier::minilm::Tuning;
 use cadence_classifier::{
@@ -272,7 +272,6 @@ fn main() {
 
 /// One encoder whose tuned layers are the mean of `tuned`'s, each fine-tuned from `base`.
 fn soup(base: &Encoder, tuned: &[Encoder]) -> Encoder {
-    use tch::{Kind, Tensor};
     let tunings: Vec<&Tuning> = tuned
         .iter()
         .map(|e| {
@@ -281,46 +280,11 @@ fn soup(base: &Encoder, tuned: &[Encoder]) -> Encoder {
                 .expect("a fine-tuned encoder")
         })
         .collect();
-    let files: Vec<safetensors::SafeTensors> = tunings
-        .iter()
-        .map(|t| safetensors::SafeTensors::deserialize(t.file()).expect("a safetensors file"))
-        .collect();
-    let mut names = files[0].names();
-    names.sort();
-    let averaged: Vec<(String, Vec<usize>, Vec<u8>)> = names
-        .iter()
-        .map(|&name| {
-            let sum = files
-                .iter()
-                .map(|file| {
-                    let view = file
-                        .tensor(name)
-                        .expect("the same layers in every fine-tuning");
-                    let shape: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
-                    Tensor::from_data_size(view.data(), &shape, Kind::Half).to_kind(Kind::Float)
-                })
-                .reduce(|a, b| a + b)
-                .expect("at least one fine-tuning");
-            let mean = (sum / files.len() as f64).to_kind(Kind::Half).contiguous();
-            let numel = mean.numel();
-            let mut bytes = vec![0u8; numel * 2];
-            mean.copy_data_u8(&mut bytes, numel);
-            let shape = mean.size().iter().map(|&d| d as usize).collect();
-            (name.to_owned(), shape, bytes)
-        })
-        .collect();
-    let views = averaged.iter().map(|(name, shape, bytes)| {
-        let view =
-            safetensors::tensor::TensorView::new(safetensors::Dtype::F16, shape.clone(), bytes)
-                .expect("a well-formed tensor");
-        (name.as_str(), view)
-    });
-    let file = safetensors::serialize(views, None).expect("serialisable tensors");
-    let first = tunings[0];
+    let tuning = average_tunings(&tunings).expect("fine-tunings of the same layers");
     let minilm = base
         .minilm()
         .expect("a MiniLM encoder")
-        .with_tuning(Tuning::new(first.input, first.layers, file))
+        .with_tuning(tuning)
         .expect("the base encoder loads");
     base.with_minilm(minilm)
 }

@@ -49,7 +49,7 @@ impl Default for FineTuneConfig {
 }
 
 #[cfg(feature = "bert")]
-pub use imp::fine_tune;
+pub use imp::{average_tunings, fine_tune};
 
 /// `encoder` with its MiniLM's top layers fine-tuned on `examples` (the n-grams of a hybrid
 /// stay as they are), and what fine-tuning did. A head for it is trained with
@@ -379,7 +379,12 @@ mod imp {
             .filter(|(name, _)| layer_of(name).is_some())
             .collect();
         named.sort_by(|a, b| a.0.cmp(&b.0));
-        let data: Vec<(String, Vec<usize>, Vec<u8>)> = named
+        f16_file(&named)
+    }
+
+    /// `tensors` rounded to f16, as a safetensors file.
+    fn f16_file(tensors: &[(String, Tensor)]) -> Result<Vec<u8>> {
+        let data: Vec<(&str, Vec<usize>, Vec<u8>)> = tensors
             .iter()
             .map(|(name, tensor)| {
                 let half = tensor.detach().to_kind(Kind::Half).contiguous();
@@ -387,17 +392,60 @@ mod imp {
                 let mut bytes = vec![0u8; numel * 2];
                 half.copy_data_u8(&mut bytes, numel);
                 let shape = half.size().iter().map(|&d| d as usize).collect();
-                (name.clone(), shape, bytes)
+                (name.as_str(), shape, bytes)
             })
             .collect();
         let views = data
             .iter()
             .map(|(name, shape, bytes)| {
                 TensorView::new(Dtype::F16, shape.clone(), bytes)
-                    .map(|view| (name.as_str(), view))
+                    .map(|view| (*name, view))
                     .map_err(|e| Error::Training(e.to_string()))
             })
             .collect::<Result<Vec<_>>>()?;
         safetensors::serialize(views, None).map_err(|e| Error::Training(e.to_string()))
+    }
+
+    /// One tuning whose every tensor is the mean of `tunings`' (a "model soup"): fine-tunings
+    /// of the same layers from the same base encoder, with different seeds.
+    pub fn average_tunings(tunings: &[&Tuning]) -> Result<Tuning> {
+        let first = tunings
+            .first()
+            .ok_or_else(|| Error::Training("no fine-tunings to average".into()))?;
+        if let Some(other) = tunings
+            .iter()
+            .find(|t| (t.layers, t.input) != (first.layers, first.input))
+        {
+            return Err(Error::Training(format!(
+                "cannot average fine-tunings of {} and {} layers ({:?} and {:?} input)",
+                first.layers, other.layers, first.input, other.input
+            )));
+        }
+        let files = tunings
+            .iter()
+            .map(|t| safetensors::SafeTensors::deserialize(t.file()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Training(format!("a fine-tuned layers file: {e}")))?;
+        let mut names = files[0].names();
+        names.sort();
+        let mut averaged = Vec::with_capacity(names.len());
+        for name in names {
+            let mut sum: Option<Tensor> = None;
+            for file in &files {
+                let view = file
+                    .tensor(name)
+                    .map_err(|e| Error::Training(format!("fine-tunings differ in {name}: {e}")))?;
+                let shape: Vec<i64> = view.shape().iter().map(|&d| d as i64).collect();
+                let values =
+                    Tensor::from_data_size(view.data(), &shape, Kind::Half).to_kind(Kind::Float);
+                sum = Some(match sum {
+                    Some(total) => total + values,
+                    None => values,
+                });
+            }
+            let sum = sum.expect("at least one file");
+            averaged.push((name.to_owned(), sum / files.len() as f64));
+        }
+        Ok(Tuning::new(first.input, first.layers, f16_file(&averaged)?))
     }
 }

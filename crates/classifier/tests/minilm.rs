@@ -7,8 +7,8 @@ use std::path::Path;
 
 use cadence_classifier::encoder::{Backend, FINE_TUNED_FILE, Input, Precision};
 use cadence_classifier::features::FeatureConfig;
-use cadence_classifier::finetune::{FineTuneConfig, fine_tune_encoder};
-use cadence_classifier::minilm::{self, Minilm};
+use cadence_classifier::finetune::{FineTuneConfig, average_tunings, fine_tune_encoder};
+use cadence_classifier::minilm::{self, Minilm, Tuning};
 use cadence_classifier::model_dir::{self, CrossValidation, EncoderSpec, Training};
 use cadence_classifier::{Encoder, Example, TrainConfig, train, train_with};
 use cadence_taxonomy::Label;
@@ -383,16 +383,21 @@ fn fine_tuning_lowers_the_loss_and_the_model_round_trips() {
     }
 }
 
-#[test]
-fn fine_tuning_is_deterministic() {
-    let data = training_subset(4);
-    let base = Encoder::for_backend(
+/// The base MiniLM encoder in fp32, to fine-tune.
+fn fp32_minilm() -> Encoder {
+    Encoder::for_backend(
         Backend::Minilm,
         FeatureConfig::default(),
         None,
         Precision::Fp32,
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn fine_tuning_is_deterministic() {
+    let data = training_subset(4);
+    let base = fp32_minilm();
     let config = small_fine_tune(Input::Pair);
     let (first, a) = fine_tune_encoder(&base, &data, &config, |_, _| {}).unwrap();
     let (second, b) = fine_tune_encoder(&base, &data, &config, |_, _| {}).unwrap();
@@ -401,6 +406,99 @@ fn fine_tuning_is_deterministic() {
     let other = FineTuneConfig { seed: 7, ..config };
     let (third, _) = fine_tune_encoder(&base, &data, &other, |_, _| {}).unwrap();
     assert_ne!(first.spec(), third.spec());
+}
+
+/// The f16 values of every tensor of a fine-tuned layers file, by name.
+fn tuned_values(tuning: &Tuning) -> Vec<(String, Vec<f32>)> {
+    let file = safetensors::SafeTensors::deserialize(tuning.file()).unwrap();
+    let mut names = file.names();
+    names.sort();
+    names
+        .into_iter()
+        .map(|name| {
+            let view = file.tensor(name).unwrap();
+            let values = view
+                .data()
+                .chunks_exact(2)
+                .map(|b| half_to_f32(u16::from_le_bytes([b[0], b[1]])))
+                .collect();
+            (name.to_owned(), values)
+        })
+        .collect()
+}
+
+/// IEEE 754 binary16 to f32 (normal and subnormal numbers; the weights have no inf or NaN).
+fn half_to_f32(bits: u16) -> f32 {
+    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exponent = i32::from((bits >> 10) & 0x1f);
+    let fraction = f32::from(bits & 0x3ff);
+    if exponent == 0 {
+        sign * fraction * 2f32.powi(-24)
+    } else {
+        sign * (1.0 + fraction / 1024.0) * 2f32.powi(exponent - 15)
+    }
+}
+
+#[test]
+fn a_soup_of_fine_tunings_is_their_mean_and_refuses_different_layers() {
+    let data = training_subset(4);
+    let base = fp32_minilm();
+    let config = small_fine_tune(Input::Separate);
+    let tuned: Vec<Encoder> = [1, 2]
+        .into_iter()
+        .map(|seed| {
+            let config = FineTuneConfig {
+                seed,
+                ..config.clone()
+            };
+            fine_tune_encoder(&base, &data, &config, |_, _| {})
+                .unwrap()
+                .0
+        })
+        .collect();
+    let tunings: Vec<&Tuning> = tuned
+        .iter()
+        .map(|e| e.minilm().unwrap().tuning().unwrap())
+        .collect();
+    let soup = average_tunings(&tunings).unwrap();
+    assert_eq!((soup.layers, soup.input), (1, Input::Separate));
+
+    let (a, b, mean) = (
+        tuned_values(tunings[0]),
+        tuned_values(tunings[1]),
+        tuned_values(&soup),
+    );
+    assert_eq!(mean.len(), a.len());
+    assert!(!mean.is_empty());
+    let mut moved = 0;
+    for ((name, mean), ((_, a), (_, b))) in mean.iter().zip(a.iter().zip(&b)) {
+        for ((m, x), y) in mean.iter().zip(a).zip(b) {
+            let expected = (x + y) / 2.0;
+            // One f16 rounding of the mean: half a unit in the last place, 2^-11 relative.
+            assert!(
+                (m - expected).abs() <= expected.abs() * 2f32.powi(-11) + 1e-7,
+                "{name}: {m} is not the mean of {x} and {y}"
+            );
+            moved += usize::from(x != y);
+        }
+    }
+    assert!(moved > 0, "two seeds fine-tuned the same weights");
+    // The soup loads as any fine-tuned encoder does, and embeds unlike either seed.
+    let souped = base.minilm().unwrap().with_tuning(soup).unwrap();
+    let text = ["Heads up: the API change may slip two days"];
+    let embedded = souped.embed(text);
+    assert_ne!(embedded, tuned[0].minilm().unwrap().embed(text));
+
+    let other_depth = FineTuneConfig {
+        layers: 2,
+        ..config
+    };
+    let (deeper, _) = fine_tune_encoder(&base, &data, &other_depth, |_, _| {}).unwrap();
+    let error = average_tunings(&[tunings[0], deeper.minilm().unwrap().tuning().unwrap()])
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("1 and 2 layers"), "{error}");
+    assert!(average_tunings(&[]).is_err());
 }
 
 #[test]
