@@ -408,7 +408,7 @@ fn fine_tuning_is_deterministic() {
     assert_ne!(first.spec(), third.spec());
 }
 
-/// The f16 values of every tensor of a fine-tuned layers file, by name.
+/// The f16 values of every tensor of a fine-tuned layers file, by name, as f32.
 fn tuned_values(tuning: &Tuning) -> Vec<(String, Vec<f32>)> {
     let file = safetensors::SafeTensors::deserialize(tuning.file()).unwrap();
     let mut names = file.names();
@@ -417,26 +417,15 @@ fn tuned_values(tuning: &Tuning) -> Vec<(String, Vec<f32>)> {
         .into_iter()
         .map(|name| {
             let view = file.tensor(name).unwrap();
-            let values = view
-                .data()
-                .chunks_exact(2)
-                .map(|b| half_to_f32(u16::from_le_bytes([b[0], b[1]])))
-                .collect();
-            (name.to_owned(), values)
+            let values = tch::Tensor::from_data_size(
+                view.data(),
+                &[view.data().len() as i64 / 2],
+                tch::Kind::Half,
+            )
+            .to_kind(tch::Kind::Float);
+            (name.to_owned(), Vec::<f32>::try_from(values).unwrap())
         })
         .collect()
-}
-
-/// IEEE 754 binary16 to f32 (normal and subnormal numbers; the weights have no inf or NaN).
-fn half_to_f32(bits: u16) -> f32 {
-    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exponent = i32::from((bits >> 10) & 0x1f);
-    let fraction = f32::from(bits & 0x3ff);
-    if exponent == 0 {
-        sign * fraction * 2f32.powi(-24)
-    } else {
-        sign * (1.0 + fraction / 1024.0) * 2f32.powi(exponent - 15)
-    }
 }
 
 #[test]
@@ -487,7 +476,9 @@ fn a_soup_of_fine_tunings_is_their_mean_and_refuses_different_layers() {
     let souped = base.minilm().unwrap().with_tuning(soup).unwrap();
     let text = ["Heads up: the API change may slip two days"];
     let embedded = souped.embed(text);
-    assert_ne!(embedded, tuned[0].minilm().unwrap().embed(text));
+    for seed in &tuned {
+        assert_ne!(embedded, seed.minilm().unwrap().embed(text));
+    }
 
     let other_depth = FineTuneConfig {
         layers: 2,
